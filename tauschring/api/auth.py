@@ -1,0 +1,60 @@
+"""Who is calling the API: a bearer token, or the browser's session cookie.
+
+With the cookie, unsafe methods must carry the CSRF token (X-CSRFToken);
+a bearer token is not sent by browsers on their own, so it needs none.
+"""
+
+from __future__ import annotations
+
+from flask import g, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, validate_csrf
+from wtforms.validators import ValidationError
+
+from tauschring.actors import Actor
+from tauschring.auth.service import member_for_token
+from tauschring.db import db
+from tauschring.errors import Forbidden, Unauthenticated
+from tauschring.members.models import Member
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def identify_caller() -> None:
+    """Run before every API request: set g.api_member (or None)."""
+    g.api_member = None
+    if "Authorization" in request.headers:
+        token = bearer_token()
+        member = member_for_token(db.session, token) if token else None
+        if member is None:
+            raise Unauthenticated("The bearer token is missing, unknown, expired or revoked.",
+                                  code="token_invalid")
+        g.api_member = member
+        return
+    if current_user.is_authenticated:
+        if request.method not in SAFE_METHODS:
+            try:
+                validate_csrf(request.headers.get("X-CSRFToken"))
+            except (ValidationError, CSRFError):
+                raise Forbidden("A request with the session cookie needs the X-CSRFToken "
+                                "header.", code="csrf_failed") from None
+        g.api_member = current_user._get_current_object()
+
+
+def current_member() -> Member:
+    member = getattr(g, "api_member", None)
+    if member is None:
+        raise Unauthenticated("Log in first: send a bearer token from POST /api/v1/tokens.")
+    return member
+
+
+def current_actor() -> Actor:
+    return Actor.of(current_member())

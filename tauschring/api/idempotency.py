@@ -1,0 +1,81 @@
+"""Idempotency-Key for unsafe POSTs, and the transaction around API writes.
+
+The key is claimed, the work done and the response stored in one
+transaction: a retried request returns the stored response and books
+nothing; the same key with another body is a conflict. Only successful
+responses are stored; a refused request changed nothing and may be retried.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import wraps
+
+from flask import Response, request
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from tauschring.api.auth import current_member
+from tauschring.api.models import IdempotentResponse
+from tauschring.db import RetryTransaction, atomic
+from tauschring.errors import Conflict, Invalid
+
+HEADER = "Idempotency-Key"
+
+
+def request_fingerprint() -> str:
+    raw = request.get_data(cache=True)
+    try:
+        body = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":"))
+    except (ValueError, UnicodeDecodeError):
+        body = raw.decode("latin-1")
+    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+
+
+def write(view):
+    """Run an API view inside `atomic`, honouring an Idempotency-Key."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        key = request.headers.get(HEADER)
+        if key is not None and not (0 < len(key) <= 255):
+            raise Invalid("The Idempotency-Key must have 1 to 255 characters.",
+                          code="idempotency_key_invalid", field=HEADER)
+
+        def unit(session: Session) -> Response:
+            if key is None:
+                return view(*args, **kwargs)
+            member = current_member()
+            fingerprint = request_fingerprint()
+            stored = session.scalars(select(IdempotentResponse).where(
+                IdempotentResponse.member_id == member.id,
+                IdempotentResponse.key == key)).first()
+            if stored is not None:
+                if stored.request_hash != fingerprint:
+                    raise Conflict("This Idempotency-Key was used with another request.",
+                                   code="idempotency_key_reused")
+                replay = Response(stored.body, status=stored.status,
+                                  mimetype="application/json")
+                replay.headers["Idempotent-Replayed"] = "true"
+                return replay
+            claim = IdempotentResponse(member_id=member.id, key=key,
+                                       request_hash=fingerprint, status=0, body="")
+            session.add(claim)
+            try:
+                session.flush()
+            except IntegrityError:
+                # Another request with this key is committing right now; start
+                # over and answer with what it stored.
+                raise RetryTransaction() from None
+            response = view(*args, **kwargs)
+            if response.status_code >= 300:
+                raise AssertionError("write views answer errors by raising")
+            claim.status, claim.body = response.status_code, response.get_data(as_text=True)
+            session.flush()
+            return response
+
+        return atomic(unit)
+
+    return wrapper

@@ -1,0 +1,106 @@
+"""The one place where errors become HTTP answers.
+
+Under /api/ every error is application/problem+json (RFC 9457); elsewhere
+an HTML page. Domain errors keep their precise code; validation errors add
+`errors: {field: [messages]}`. Unexpected errors are logged and answered
+with a plain 500 that reveals nothing.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from flask import Flask, current_app, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from tauschring.errors import DomainError, Throttled
+
+PROBLEM_TYPE = "urn:tauschring:problem:"
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def problem(status: int, title: str, detail: str, code: str, errors: dict | None = None,
+            headers: dict | None = None, **extra):
+    body = {"type": PROBLEM_TYPE + code, "title": title, "status": status, "detail": detail,
+            "code": code}
+    if errors:
+        body["errors"] = errors
+    body.update({k: v for k, v in extra.items() if v is not None})
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _status_title(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def handle_domain_error(error: DomainError):
+    headers = {}
+    if isinstance(error, Throttled):
+        headers["Retry-After"] = str(error.retry_after)
+    if not is_api_request():
+        return render_template("error.html", status=error.status, message=error.message), \
+            error.status, headers
+    errors = {error.field: [error.message]} if error.field else None
+    return problem(error.status, _status_title(error.status), error.message, error.code,
+                   errors=errors, headers=headers, **error.details)
+
+
+def _flatten(messages) -> dict:
+    """webargs nests errors by location ({"json": {...}}); clients want fields."""
+    if not isinstance(messages, dict):
+        return {"_body": list(messages) if isinstance(messages, list) else [str(messages)]}
+    flat: dict[str, list] = {}
+    for location, fields in messages.items():
+        if isinstance(fields, dict):
+            for name, problems in fields.items():
+                flat[name] = problems if isinstance(problems, list) else [problems]
+        else:
+            flat["_body" if location in ("json", "_schema") else location] = (
+                fields if isinstance(fields, list) else [fields])
+    return flat
+
+
+def handle_http_exception(error: HTTPException):
+    status = error.code or 500
+    if status >= 500:
+        current_app.logger.error("HTTP %s on %s %s", status, request.method, request.path)
+    if not is_api_request():
+        return render_template("error.html", status=status, message=error.description), status
+    data = getattr(error, "data", None) or {}
+    messages = data.get("messages")
+    if status == 400:
+        return problem(400, "Bad Request", "The request body is not valid JSON.",
+                       "malformed_json", errors=_flatten(messages) if messages else None)
+    if messages is not None:
+        return problem(status, _status_title(status),
+                       "The request is not valid; see errors for each field.",
+                       "validation_failed", errors=_flatten(messages))
+    code = {401: "not_authenticated", 403: "forbidden", 404: "not_found",
+            405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type",
+            429: "throttled"}.get(status, "http_error")
+    detail = data.get("message") or error.description or _status_title(status)
+    allowed = getattr(error, "valid_methods", None)
+    return problem(status, _status_title(status), detail, code,
+                   headers={"Allow": ", ".join(allowed)} if allowed else None)
+
+
+def handle_unexpected(error: Exception):
+    current_app.logger.exception("unexpected error on %s %s", request.method, request.path)
+    return handle_http_exception(InternalServerError())
+
+
+def init_problems(app: Flask) -> None:
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,122 @@
+"""Configuration: built-in defaults, then the TOML file, then environment overrides.
+
+The TOML file is named by TAUSCHRING_CONFIG, else ./tauschring.toml if it
+exists. TAUSCHRING_DATABASE_URL and TAUSCHRING_SECRET_KEY override the file.
+config.example.toml documents every key.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says why."""
+
+
+DEFAULT_DATABASE_URL = "sqlite:///instance/tauschring.db"
+
+
+@dataclass
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key: str | None = None
+    secure_cookies: bool = False
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
+    token_lifetime_days: int = 90
+    max_transfer_minutes: int = 1_000_000
+    server_host: str = "127.0.0.1"
+    server_port: int = 5000
+    server_threads: int = 8
+    instance_path: str = "instance"
+    source: str = "built-in defaults"
+    extra: dict = field(default_factory=dict)
+
+
+# (section, key) in TOML -> attribute of Settings, with the type it must have.
+_KEYS = {
+    ("database", "url"): ("database_url", str),
+    ("security", "secret_key"): ("secret_key", str),
+    ("security", "secure_cookies"): ("secure_cookies", bool),
+    ("security", "login_max_failures"): ("login_max_failures", int),
+    ("security", "login_window_minutes"): ("login_window_minutes", int),
+    ("security", "token_lifetime_days"): ("token_lifetime_days", int),
+    ("ledger", "max_transfer_minutes"): ("max_transfer_minutes", int),
+    ("server", "host"): ("server_host", str),
+    ("server", "port"): ("server_port", int),
+    ("server", "threads"): ("server_threads", int),
+    ("server", "instance_path"): ("instance_path", str),
+}
+
+
+def load_settings(environ: os._Environ | dict | None = None) -> Settings:
+    """Read the settings the contract describes, failing with a ConfigError."""
+    env = os.environ if environ is None else environ
+    settings = Settings()
+    path = env.get("TAUSCHRING_CONFIG")
+    if path:
+        _apply_file(settings, Path(path), required=True)
+    elif Path("tauschring.toml").is_file():
+        _apply_file(settings, Path("tauschring.toml"), required=False)
+    if env.get("TAUSCHRING_DATABASE_URL"):
+        settings.database_url = env["TAUSCHRING_DATABASE_URL"]
+    if env.get("TAUSCHRING_SECRET_KEY"):
+        settings.secret_key = env["TAUSCHRING_SECRET_KEY"]
+    _check_database_url(settings.database_url)
+    return settings
+
+
+def _apply_file(settings: Settings, path: Path, *, required: bool) -> None:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"configuration file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"configuration file {path} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"configuration file {path} cannot be read: {exc.strerror}") from None
+    settings.source = str(path)
+    for section, values in data.items():
+        if not isinstance(values, dict):
+            raise ConfigError(f"{path}: [{section}] must be a table")
+        for key, value in values.items():
+            target = _KEYS.get((section, key))
+            if target is None:
+                settings.extra[f"{section}.{key}"] = value
+                continue
+            attr, kind = target
+            if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+                raise ConfigError(f"{path}: {section}.{key} must be a whole number")
+            if not isinstance(value, kind):
+                raise ConfigError(f"{path}: {section}.{key} must be a {kind.__name__}")
+            setattr(settings, attr, value)
+
+
+def _check_database_url(url: str) -> None:
+    if not (url.startswith("sqlite:") or url.startswith("postgresql")):
+        raise ConfigError(
+            f"unsupported database URL {url!r}: use sqlite:///path.db "
+            "or postgresql+psycopg://user@host:port/db"
+        )
+
+
+def ensure_secret_key(settings: Settings) -> str:
+    """The configured key, else one generated once and kept in the instance folder."""
+    if settings.secret_key:
+        return settings.secret_key
+    folder = Path(settings.instance_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    keyfile = folder / "secret_key"
+    try:
+        fd = os.open(keyfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return keyfile.read_text().strip()

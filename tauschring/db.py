@@ -1,0 +1,143 @@
+"""The database: one SQLAlchemy handle, engine tuning, and the unit of work.
+
+Every write goes through `atomic`, the one place where transactions begin,
+commit, roll back and are retried after a serialization failure.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy.types import TypeDecorator
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import DeclarativeBase, Session
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+
+WRITE = "tauschring_write"
+MAX_ATTEMPTS = 8
+
+T = TypeVar("T")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator):
+    """A moment in UTC, handed back with its offset on every engine.
+
+    SQLite keeps no offset, so values are stored as naive UTC there.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use tauschring.db.utcnow()")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def engine_options(url: str) -> dict:
+    if url.startswith("sqlite"):
+        # The driver must not open transactions itself: we emit BEGIN (IMMEDIATE).
+        return {"connect_args": {"timeout": 30, "isolation_level": None}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+
+
+def tune_engine(engine: Engine) -> None:
+    """SQLite: WAL, durable commits, foreign keys, and writers that queue.
+
+    A write transaction starts with BEGIN IMMEDIATE, so two writers never both
+    read a balance and then race to upgrade their locks.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        if connection.get_execution_options().get(WRITE):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+class RetryTransaction(Exception):
+    """Raised inside `atomic` to roll back and run the whole unit again."""
+
+
+def atomic(fn: Callable[..., T], /, *args, **kwargs) -> T:
+    """Run fn(session, *args, **kwargs) in one write transaction and commit.
+
+    On a serialization failure, deadlock or busy database the whole call is
+    rolled back and run again; any other error rolls back and propagates, so
+    a refused request changes nothing.
+    """
+    session: Session = db.session
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        # A read transaction may be open (e.g. loading the current member);
+        # a write must start its own so SQLite takes the write lock up front.
+        session.rollback()
+        try:
+            session.connection(execution_options={WRITE: True})
+            result = fn(session, *args, **kwargs)
+            session.commit()
+            return result
+        except (DBAPIError, RetryTransaction) as exc:
+            session.rollback()
+            if attempt == MAX_ATTEMPTS or not (
+                    isinstance(exc, RetryTransaction) or is_retryable(exc)):
+                raise
+            time.sleep(0.005 * attempt)
+        except BaseException:
+            session.rollback()
+            raise
+    raise AssertionError("unreachable")
+
+
+def is_retryable(exc: DBAPIError) -> bool:
+    code = getattr(exc.orig, "sqlstate", None)
+    if code in ("40001", "40P01"):  # serialization failure, deadlock detected
+        return True
+    if isinstance(exc, OperationalError):
+        message = str(exc.orig).lower()
+        return "database is locked" in message or "database is busy" in message
+    return False

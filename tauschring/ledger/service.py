@@ -1,0 +1,274 @@
+"""Booking and reversing transfers, and the limits they must respect.
+
+Every booking in a ring first locks the ring's row (the head of its hash
+chain), then the two accounts in ascending id order. The lock makes the
+read-check-write of balances and chain safe with any number of writers; the
+fixed order rules out deadlocks with other account updates.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, has_app_context
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tauschring import auditlog
+from tauschring.actors import Actor
+from tauschring.db import utcnow
+from tauschring.errors import Conflict, Invalid, NotFound
+from tauschring.ledger.chain import transfer_hash
+from tauschring.ledger.models import Account, Entry, Transfer
+from tauschring.rings.models import Ring
+
+UNSET = object()
+DEFAULT_MAX_TRANSFER_MINUTES = 1_000_000
+
+
+def max_transfer_minutes() -> int:
+    if has_app_context():
+        return current_app.config["TAUSCHRING"].max_transfer_minutes
+    return DEFAULT_MAX_TRANSFER_MINUTES
+
+
+def check_minutes(minutes) -> int:
+    if isinstance(minutes, bool) or not isinstance(minutes, int):
+        raise Invalid("Minutes must be a whole number.", code="minutes_not_integer",
+                      field="minutes")
+    if minutes <= 0:
+        raise Invalid("Minutes must be more than zero.", code="amount_must_be_positive",
+                      field="minutes")
+    limit = max_transfer_minutes()
+    if minutes > limit:
+        raise Invalid(f"A single booking may move at most {limit} minutes.",
+                      code="amount_too_large", field="minutes")
+    return minutes
+
+
+def effective_limits(account: Account, ring: Ring) -> tuple[int | None, int | None]:
+    """The account's own limits, else the ring's defaults (member accounts only)."""
+    if account.kind != "member":
+        return account.min_balance, account.max_balance
+    low = account.min_balance if account.min_balance is not None else ring.default_min_balance
+    high = account.max_balance if account.max_balance is not None else ring.default_max_balance
+    return low, high
+
+
+def open_account(session: Session, *, ring_id: int, kind: str = "member",
+                 status: str = "open") -> Account:
+    account = Account(ring_id=ring_id, kind=kind, status=status, balance=0)
+    session.add(account)
+    session.flush()
+    return account
+
+
+def association_account(session: Session, ring_id: int) -> Account:
+    account = session.scalars(
+        select(Account).where(Account.ring_id == ring_id, Account.kind == "association")
+        .order_by(Account.id).limit(1)
+    ).first()
+    if account is None:
+        raise NotFound("This ring has no association account.", code="no_association_account")
+    return account
+
+
+def _lock_ring(session: Session, ring_id: int) -> Ring:
+    ring = session.scalars(
+        select(Ring).where(Ring.id == ring_id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if ring is None:
+        raise NotFound("Unknown ring.", code="ring_not_found")
+    return ring
+
+
+def _lock_accounts(session: Session, ring_id: int, ids: dict[str, int]) -> dict[str, Account]:
+    rows = session.scalars(
+        select(Account).where(Account.id.in_(set(ids.values())))
+        .order_by(Account.id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    by_id = {a.id: a for a in rows}
+    found = {}
+    for field, account_id in ids.items():
+        account = by_id.get(account_id)
+        if account is None or account.ring_id != ring_id:
+            raise Invalid(f"Account {account_id} does not exist in this ring.",
+                          code="account_not_found", field=field)
+        if account.status != "open":
+            raise Invalid(f"Account {account_id} is {account.status} and takes no bookings.",
+                          code="account_not_open", field=field)
+        found[field] = account
+    return found
+
+
+def book(session: Session, *, ring_id: int, debit_account_id: int, credit_account_id: int,
+         minutes: int, memo: str = "", booked_by_id: int | None = None,
+         exchange_id: int | None = None, reverses_id: int | None = None,
+         override_reason: str | None = None) -> Transfer:
+    """Book one transfer: debit one account, credit another, extend the chain.
+
+    Refused (Invalid) when the amount is not a whole number of minutes above
+    zero, the accounts are the same, unknown, of another ring or not open, or
+    the debit account would fall below its minimum or the credit account rise
+    above its maximum, unless `override_reason` is given.
+    Must run inside `atomic`; flushes but does not commit.
+    """
+    check_minutes(minutes)
+    if debit_account_id == credit_account_id:
+        raise Invalid("A transfer needs two different accounts.", code="same_account",
+                      field="credit_account_id")
+    memo = (memo or "").strip()
+    if override_reason is not None:
+        override_reason = override_reason.strip() or None
+    ring = _lock_ring(session, ring_id)
+    accounts = _lock_accounts(session, ring_id, {"debit_account_id": debit_account_id,
+                                                 "credit_account_id": credit_account_id})
+    debit, credit = accounts["debit_account_id"], accounts["credit_account_id"]
+    debit_after, credit_after = debit.balance - minutes, credit.balance + minutes
+    if override_reason is None:
+        low, _ = effective_limits(debit, ring)
+        if low is not None and debit_after < low:
+            raise Invalid(
+                f"Account {debit.id} would fall to {debit_after} minutes, below its "
+                f"minimum of {low}.", code="exceeds_min_balance", field="minutes",
+                account_id=debit.id, balance_after=debit_after, limit=low)
+        _, high = effective_limits(credit, ring)
+        if high is not None and credit_after > high:
+            raise Invalid(
+                f"Account {credit.id} would rise to {credit_after} minutes, above its "
+                f"maximum of {high}.", code="exceeds_max_balance", field="minutes",
+                account_id=credit.id, balance_after=credit_after, limit=high)
+
+    booked_at = utcnow()
+    seq = ring.chain_length + 1
+    fields = dict(ring_id=ring_id, seq=seq, debit_account_id=debit.id,
+                  credit_account_id=credit.id, minutes=minutes, memo=memo,
+                  booked_at=booked_at, booked_by_id=booked_by_id, exchange_id=exchange_id,
+                  reverses_id=reverses_id, override_reason=override_reason)
+    transfer = Transfer(**fields, hash=transfer_hash(ring.chain_head, **fields))
+    session.add(transfer)
+    debit.balance, credit.balance = debit_after, credit_after
+    ring.chain_length, ring.chain_head = seq, transfer.hash
+    session.flush()
+    session.add_all([
+        Entry(transfer_id=transfer.id, account_id=debit.id, counterparty_account_id=credit.id,
+              minutes=-minutes, balance_after=debit_after, booked_at=booked_at),
+        Entry(transfer_id=transfer.id, account_id=credit.id, counterparty_account_id=debit.id,
+              minutes=minutes, balance_after=credit_after, booked_at=booked_at),
+    ])
+    session.flush()
+    return transfer
+
+
+def book_by_coordinator(session: Session, actor: Actor, *, debit_account_id: int,
+                        credit_account_id: int, minutes: int, memo: str,
+                        override_limits: bool = False, reason: str | None = None) -> Transfer:
+    """A manual booking (starting credit, fee, correction) by a coordinator."""
+    actor.require_coordinator()
+    if not (memo or "").strip():
+        raise Invalid("A manual booking needs a memo.", code="memo_required", field="memo")
+    override_reason = _override_reason(override_limits, reason)
+    return book(session, ring_id=actor.ring_id, debit_account_id=debit_account_id,
+                credit_account_id=credit_account_id, minutes=minutes, memo=memo,
+                booked_by_id=actor.member_id, override_reason=override_reason)
+
+
+def _override_reason(override_limits: bool, reason: str | None) -> str | None:
+    if not override_limits:
+        return None
+    if not (reason or "").strip():
+        raise Invalid("Overriding a limit needs a reason.", code="override_needs_reason",
+                      field="reason")
+    return reason.strip()
+
+
+def get_transfer(session: Session, ring_id: int, transfer_id: int) -> Transfer:
+    transfer = session.get(Transfer, transfer_id)
+    if transfer is None or transfer.ring_id != ring_id:
+        raise NotFound(f"Transfer {transfer_id} does not exist.", code="transfer_not_found")
+    return transfer
+
+
+def reversal_of(session: Session, transfer_id: int) -> Transfer | None:
+    return session.scalars(select(Transfer).where(Transfer.reverses_id == transfer_id)).first()
+
+
+def reverse(session: Session, actor: Actor, *, transfer_id: int, reason: str,
+            override_limits: bool = False) -> Transfer:
+    """Book the mirror image of a transfer. The original stays as it was.
+
+    The reversal is refused when the transfer is already reversed or is itself
+    a reversal (book a new transfer instead), and, like any booking, when it
+    would breach a limit unless overridden.
+    """
+    actor.require_coordinator()
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid("A reversal needs a reason.", code="reason_required", field="reason")
+    _lock_ring(session, actor.ring_id)  # serialises two reversals of the same transfer
+    original = get_transfer(session, actor.ring_id, transfer_id)
+    if original.reverses_id is not None:
+        raise Conflict("This transfer is itself a reversal; book a new transfer instead.",
+                       code="reversal_not_reversible")
+    existing = reversal_of(session, transfer_id)
+    if existing is not None:
+        raise Conflict(f"Transfer {transfer_id} was already reversed by transfer "
+                       f"{existing.id}.", code="already_reversed",
+                       reversed_by_id=existing.id)
+    return book(session, ring_id=actor.ring_id, debit_account_id=original.credit_account_id,
+                credit_account_id=original.debit_account_id, minutes=original.minutes,
+                memo=f"Reversal of transfer {original.id}: {reason}",
+                booked_by_id=actor.member_id, exchange_id=original.exchange_id,
+                reverses_id=original.id,
+                override_reason=reason if override_limits else None)
+
+
+def get_account(session: Session, actor: Actor, account_id: int) -> Account:
+    """An account the actor may see: its own, or any of its ring for a coordinator."""
+    account = session.get(Account, account_id)
+    if account is None or account.ring_id != actor.ring_id or (
+            not actor.is_coordinator and account.id != actor.account_id):
+        raise NotFound(f"Account {account_id} does not exist.", code="account_not_found")
+    return account
+
+
+def set_limits(session: Session, actor: Actor, *, account_id: int, min_balance=UNSET,
+               max_balance=UNSET, override_limits: bool = False,
+               reason: str | None = None) -> Account:
+    """Change an account's own limits (None: back to the ring's default).
+
+    Limits that the current balance already breaches are refused unless
+    overridden with a reason, so every balance outside its limits is explained
+    by a recorded override.
+    """
+    actor.require_coordinator()
+    for name, value in (("min_balance", min_balance), ("max_balance", max_balance)):
+        if value is not UNSET and value is not None and (
+                isinstance(value, bool) or not isinstance(value, int)):
+            raise Invalid("A limit must be a whole number of minutes or null.",
+                          code="limit_not_integer", field=name)
+    ring = _lock_ring(session, actor.ring_id)
+    account = get_account(session, actor, account_id)
+    session.refresh(account, with_for_update=True)
+    before = (account.min_balance, account.max_balance)
+    if min_balance is not UNSET:
+        account.min_balance = min_balance
+    if max_balance is not UNSET:
+        account.max_balance = max_balance
+    low, high = effective_limits(account, ring)
+    if low is not None and high is not None and low > high:
+        raise Invalid("The minimum must not be above the maximum.", code="limits_crossed",
+                      field="min_balance")
+    breached = (low is not None and account.balance < low) or (
+        high is not None and account.balance > high)
+    override_reason = _override_reason(override_limits, reason) if breached else None
+    if breached and override_reason is None:
+        raise Invalid(f"The balance of {account.balance} minutes lies outside these limits.",
+                      code="limits_exclude_balance", field="min_balance")
+    auditlog.record(session, ring_id=actor.ring_id, actor_id=actor.member_id,
+                    action="account.limits", subject=f"account:{account.id}",
+                    reason=override_reason or reason, before=list(before),
+                    after=[account.min_balance, account.max_balance],
+                    override=override_reason is not None)
+    session.flush()
+    return account

@@ -1,0 +1,39 @@
+"""Sessions for the web pages, and the headers every response carries."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from tauschring.db import db
+from tauschring.members.models import Member
+
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+       "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'")
+
+
+def init_security(app: Flask) -> None:
+    from tauschring.app import login_manager
+
+    login_manager.login_view = "web.login"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_member(member_id: str):
+        if not member_id.isdigit():
+            return None
+        member = db.session.get(Member, int(member_id))
+        if member is None or member.status == "left":
+            return None
+        return member
+
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
+        if app.config["SESSION_COOKIE_SECURE"]:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
