@@ -1,0 +1,223 @@
+"""Fixtures: every database test runs on SQLite and on PostgreSQL.
+
+Each test gets a fresh database: a copy of a migrated SQLite file, or a new
+PostgreSQL database cloned from a migrated template. `world` builds rings
+and members in the user's words; `http` talks to a real waitress server.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from dataclasses import dataclass
+
+import pytest
+import requests
+import sqlalchemy as sa
+from webtest.http import StopableWSGIServer
+
+from tauschring.actors import Actor
+from tauschring.app import create_app
+from tauschring.config import Settings
+from tauschring.db import atomic, db
+from tauschring.ledger.service import association_account
+from tauschring.members.service import create_member
+from tauschring.rings.service import create_ring
+from tauschring.setup import upgrade_schema
+
+POSTGRES_URL = os.environ.get("TAUSCHRING_TEST_POSTGRES_URL")
+REQUIRE_POSTGRES = os.environ.get("TAUSCHRING_TEST_REQUIRE_POSTGRES") == "1"
+ENGINES = ["sqlite", "postgresql"]
+PASSWORD = "correct horse battery"
+FAST_ARGON2 = (1, 256)
+_counter = itertools.count()
+
+
+def make_app(database_url: str, instance, **config):
+    settings = Settings(database_url=database_url, secret_key="test-secret",
+                        instance_path=str(instance))
+    return create_app(settings, TESTING=True, ARGON2_COST=FAST_ARGON2, **config)
+
+
+def _pg_url(name: str) -> str:
+    return sa.engine.make_url(POSTGRES_URL).set(database=name).render_as_string(
+        hide_password=False)
+
+
+def _pg_admin():
+    return sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("template")
+    path = folder / "template.db"
+    app = make_app(f"sqlite:///{path}", folder / "instance")
+    with app.app_context():
+        upgrade_schema()
+        db.engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template():
+    if not POSTGRES_URL:
+        if REQUIRE_POSTGRES:
+            pytest.fail("TAUSCHRING_TEST_POSTGRES_URL is not set")
+        pytest.skip("no PostgreSQL: run the suite with scripts/test")
+    name = f"tauschring_template_{os.getpid()}"
+    admin = _pg_admin()
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    app = make_app(_pg_url(name), "/tmp/tauschring-test-instance")
+    with app.app_context():
+        upgrade_schema()
+        db.engine.dispose()
+    yield name
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+@pytest.fixture(params=ENGINES)
+def engine_name(request):
+    return request.param
+
+
+@pytest.fixture
+def database_url(engine_name, request, tmp_path):
+    if engine_name == "sqlite":
+        path = tmp_path / "tauschring.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    template = request.getfixturevalue("postgres_template")
+    name = f"tauschring_test_{os.getpid()}_{next(_counter)}"
+    admin = _pg_admin()
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE {name} TEMPLATE {template}"))
+    yield _pg_url(name)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = make_app(database_url, tmp_path / "instance")
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@dataclass
+class Person:
+    id: int
+    ring_id: int
+    account_id: int
+    email: str
+    name: str
+    role: str
+    password: str = PASSWORD
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(ring_id=self.ring_id, member_id=self.id, role=self.role,
+                     account_id=self.account_id)
+
+
+@dataclass
+class RingInfo:
+    id: int
+    slug: str
+    association_account_id: int
+
+
+class World:
+    """Builds rings and members through the real services."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def ring(self, slug: str = "sonnenberg", *, min_balance: int | None = -600,
+             max_balance: int | None = 1200) -> RingInfo:
+        def make(session):
+            ring = create_ring(session, name=slug.title(), slug=slug,
+                               default_min_balance=min_balance,
+                               default_max_balance=max_balance)
+            return RingInfo(ring.id, ring.slug, association_account(session, ring.id).id)
+        return atomic(make)
+
+    def member(self, ring: RingInfo, name: str, *, role: str = "member",
+               status: str = "active") -> Person:
+        email = f"{name.lower().replace(' ', '.')}.{next(_counter)}@example.org"
+
+        def make(session):
+            m = create_member(session, ring_id=ring.id, name=name, email=email,
+                              password=PASSWORD, role=role, status=status)
+            return Person(m.id, m.ring_id, m.account_id, m.email, m.name, m.role)
+        return atomic(make)
+
+    def coordinator(self, ring: RingInfo, name: str = "Karin") -> Person:
+        return self.member(ring, name, role="coordinator")
+
+
+@pytest.fixture
+def world(app):
+    return World(app)
+
+
+class Http:
+    """A real HTTP client against a running waitress server."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url.rstrip("/")
+        self.session = requests.Session()
+
+    def request(self, method: str, path: str, *, token: str | None = None, **kwargs):
+        headers = kwargs.pop("headers", {}) or {}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return self.session.request(method, self.base_url + path, headers=headers,
+                                    timeout=30, **kwargs)
+
+    def get(self, path, **kwargs):
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path, **kwargs):
+        return self.request("POST", path, **kwargs)
+
+    def patch(self, path, **kwargs):
+        return self.request("PATCH", path, **kwargs)
+
+    def delete(self, path, **kwargs):
+        return self.request("DELETE", path, **kwargs)
+
+    def token(self, person: Person) -> str:
+        response = requests.post(self.base_url + "/api/v1/tokens",
+                                 json={"email": person.email, "password": person.password},
+                                 timeout=30)
+        assert response.status_code == 201, response.text
+        return response.json()["token"]
+
+
+@pytest.fixture
+def live_server(app):
+    server = StopableWSGIServer.create(app, threads=16)
+    try:
+        yield server
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture
+def http(live_server):
+    return Http(live_server.application_url)
