@@ -3,13 +3,16 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tauschring.db import Base, UtcDateTime, utcnow
 
 ROLES = ("member", "coordinator", "admin")
 STATUSES = ("pending", "active", "suspended", "left")
+# Who may see a contact field: the ring's coordinators only, or every member.
+VISIBILITIES = ("coordinators", "members")
+CONTACT_FIELDS = ("email", "phone", "address")
 
 
 class Member(UserMixin, Base):
@@ -21,6 +24,9 @@ class Member(UserMixin, Base):
         CheckConstraint(
             "status IN ('pending', 'active', 'suspended', 'left')", name="status_known"
         ),
+        CheckConstraint("language IN ('de', 'en')", name="language_known"),
+        *(CheckConstraint(f"{field}_visibility IN ('coordinators', 'members')",
+                          name=f"{field}_visibility_known") for field in CONTACT_FIELDS),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -34,6 +40,23 @@ class Member(UserMixin, Base):
     language: Mapped[str] = mapped_column(String(5), default="de")
     joined_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    left_on: Mapped[date | None] = mapped_column(Date)
+    last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    # Profile: contact details with their visibility, and about the person.
+    phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    address: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    postcode: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    district: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    about: Mapped[str] = mapped_column(Text, default="", server_default="")
+    skills: Mapped[str] = mapped_column(Text, default="", server_default="")
+    availability: Mapped[str] = mapped_column(Text, default="", server_default="")
+    email_visibility: Mapped[str] = mapped_column(String(20), default="members",
+                                                  server_default="members")
+    phone_visibility: Mapped[str] = mapped_column(String(20), default="members",
+                                                  server_default="members")
+    address_visibility: Mapped[str] = mapped_column(String(20), default="coordinators",
+                                                    server_default="coordinators")
 
     ring = relationship("Ring", lazy="joined")
     account = relationship("Account", lazy="select")

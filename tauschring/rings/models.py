@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Integer, String
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Integer, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tauschring.db import Base, UtcDateTime, utcnow
@@ -20,6 +20,9 @@ class Ring(Base):
             "OR default_min_balance <= default_max_balance",
             name="default_limits_ordered",
         ),
+        CheckConstraint("starting_credit >= 0", name="starting_credit_not_negative"),
+        CheckConstraint("household_size >= 1", name="household_size_positive"),
+        CheckConstraint("talent_lifetime_days >= 0", name="talent_lifetime_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -33,3 +36,15 @@ class Ring(Base):
     chain_length: Mapped[int] = mapped_column(BigInteger, default=0)
     chain_head: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    # Settings a coordinator keeps.
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    registration_open: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Booked from the association account when a member is admitted.
+    starting_credit: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # How many people may share one household account.
+    household_size: Mapped[int] = mapped_column(Integer, default=4, server_default="4")
+    # New talents expire after this many days unless renewed; 0: never.
+    talent_lifetime_days: Mapped[int] = mapped_column(Integer, default=180,
+                                                      server_default="180")
