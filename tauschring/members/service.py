@@ -1,20 +1,27 @@
-"""Members: creating them, finding them."""
+"""Members: joining, admission, households, profiles, leaving, passwords."""
 
 from __future__ import annotations
 
 import re
 
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tauschring import auditlog
+from tauschring.actors import Actor
 from tauschring.db import utcnow
-from tauschring.errors import Conflict, Invalid, NotFound
+from tauschring.errors import Conflict, Forbidden, Invalid, NotFound
 from tauschring.ledger.service import open_account
-from tauschring.members.models import ROLES, Member
-from tauschring.members.passwords import hash_password
+from tauschring.mail import service as mail
+from tauschring.members.models import CONTACT_FIELDS, ROLES, STATUSES, VISIBILITIES, Member
+from tauschring.members.passwords import hash_password, verify_password
+from tauschring.textsearch import every_word
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
+LANGUAGES = ("de", "en")
 
 
 def normalise_email(email: str) -> str:
@@ -69,4 +76,338 @@ def get_member(session: Session, ring_id: int, member_id: int) -> Member:
     member = session.get(Member, member_id)
     if member is None or member.ring_id != ring_id:
         raise NotFound(f"Member {member_id} does not exist.", code="member_not_found")
+    return member
+
+
+# --- joining, admission, leaving -------------------------------------------
+
+def register(session: Session, *, ring_slug: str, name: str, email: str, password: str,
+             language: str = "de", **profile) -> Member:
+    """Self-registration: a pending member whom a coordinator admits later."""
+    from tauschring.rings.service import ring_by_slug
+
+    ring = ring_by_slug(session, ring_slug)
+    if not ring.registration_open:
+        raise Forbidden("This ring does not take registrations at the moment; please ask "
+                        "its coordinators.", code="registration_closed")
+    member = create_member(session, ring_id=ring.id, name=name, email=email,
+                           password=password, status="pending")
+    _apply_profile(member, {"language": language, **profile})
+    for coordinator in coordinators_of(session, ring.id):
+        mail.queue_template(session, coordinator, "registration_waiting", newcomer=member)
+    session.flush()
+    return member
+
+
+def coordinators_of(session: Session, ring_id: int) -> list[Member]:
+    return list(session.scalars(select(Member).where(
+        Member.ring_id == ring_id, Member.role.in_(("coordinator", "admin")),
+        Member.status == "active").order_by(Member.id)))
+
+
+def _household(session: Session, account_id: int) -> list[Member]:
+    return list(session.scalars(select(Member).where(
+        Member.account_id == account_id, Member.status != "left").order_by(Member.id)))
+
+
+def create_by_coordinator(session: Session, actor: Actor, *, name: str, email: str,
+                          password: str, household_of: int | None = None,
+                          role: str = "member", **profile) -> Member:
+    """A coordinator enters someone who came to the office: active at once.
+
+    With `household_of` the new person shares that member's account.
+    """
+    actor.require_coordinator()
+    if role == "admin" and actor.role != "admin":
+        raise Forbidden("Only an admin may appoint admins.", code="admin_only")
+    account_id = None
+    if household_of is not None:
+        account_id = _household_account(session, actor, household_of)
+    member = create_member(session, ring_id=actor.ring_id, name=name, email=email,
+                           password=password, role=role, status="active",
+                           account_id=account_id)
+    _apply_profile(member, profile)
+    auditlog.record(session, ring_id=actor.ring_id, actor_id=actor.member_id,
+                    action="member.create", subject=f"member:{member.id}",
+                    household_of=household_of, role=role)
+    session.flush()
+    return member
+
+
+def add_household_member(session: Session, actor: Actor, *, name: str, email: str,
+                         password: str, **profile) -> Member:
+    """A member adds a person of their household to their own account."""
+    holder = session.get(Member, actor.member_id) if actor.member_id else None
+    if holder is None or holder.status != "active":
+        raise Forbidden("Only active members can add household members.",
+                        code="member_not_active")
+    account_id = _household_account(session, actor, holder.id)
+    member = create_member(session, ring_id=actor.ring_id, name=name, email=email,
+                           password=password, status="active", account_id=account_id)
+    _apply_profile(member, profile)
+    auditlog.record(session, ring_id=actor.ring_id, actor_id=actor.member_id,
+                    action="member.household_add", subject=f"member:{member.id}",
+                    account_id=account_id)
+    session.flush()
+    return member
+
+
+def _household_account(session: Session, actor: Actor, holder_id: int) -> int:
+    from tauschring.rings.models import Ring
+
+    holder = get_member(session, actor.ring_id, holder_id)
+    if holder.status != "active":
+        raise Invalid("A household can only be joined to an active member's account.",
+                      code="holder_not_active", field="household_of")
+    ring = session.get(Ring, actor.ring_id)
+    if len(_household(session, holder.account_id)) >= ring.household_size:
+        raise Invalid(f"A household in this ring has at most {ring.household_size} people.",
+                      code="household_full", field="household_of")
+    return holder.account_id
+
+
+def admit(session: Session, actor: Actor, member_id: int) -> Member:
+    """Pending -> active: the account opens and receives the ring's starting credit."""
+    from tauschring.ledger.models import Account
+    from tauschring.ledger.service import association_account, book
+    from tauschring.rings.models import Ring
+
+    actor.require_coordinator()
+    member = get_member(session, actor.ring_id, member_id)
+    if member.status != "pending":
+        raise Conflict(f"Only pending members can be admitted; this one is {member.status}.",
+                       code="not_pending")
+    member.status = "active"
+    member.joined_on = utcnow().date()
+    account = session.get(Account, member.account_id)
+    account.status = "open"
+    session.flush()
+    ring = session.get(Ring, actor.ring_id)
+    if ring.starting_credit > 0:
+        book(session, ring_id=ring.id, debit_account_id=association_account(session, ring.id).id,
+             credit_account_id=account.id, minutes=ring.starting_credit,
+             memo="Startguthaben / starting credit", booked_by_id=actor.member_id)
+    auditlog.record(session, ring_id=actor.ring_id, actor_id=actor.member_id,
+                    action="member.admit", subject=f"member:{member.id}",
+                    starting_credit=ring.starting_credit)
+    mail.queue_template(session, member, "admitted", ring=ring)
+    session.flush()
+    return member
+
+
+def suspend(session: Session, actor: Actor, member_id: int, reason: str = "") -> Member:
+    """Suspended members can log in and read, but not trade, until re-activated."""
+    actor.require_coordinator()
+    member = get_member(session, actor.ring_id, member_id)
+    if member.status != "active":
+        raise Conflict(f"Only active members can be suspended; this one is {member.status}.",
+                       code="not_active")
+    if member.id == actor.member_id:
+        raise Conflict("Coordinators cannot suspend themselves.", code="self_suspension")
+    member.status = "suspended"
+    auditlog.record(session, ring_id=actor.ring_id, actor_id=actor.member_id,
+                    action="member.suspend", subject=f"member:{member.id}", reason=reason)
+    session.flush()
+    return member
+
+
+def reactivate(session: Session, actor: Actor, member_id: int) -> Member:
+    actor.require_coordinator()
+    member = get_member(session, actor.ring_id, member_id)
+    if member.status != "suspended":
+        raise Conflict(f"Only suspended members can be re-activated; this one is "
+                       f"{member.status}.", code="not_suspended")
+    member.status = "active"
+    auditlog.record(session, ring_id=actor.ring_id, actor_id=actor.member_id,
+                    action="member.reactivate", subject=f"member:{member.id}")
+    session.flush()
+    return member
+
+
+def leave(session: Session, actor: Actor, member_id: int, reason: str = "") -> Member:
+    """The member leaves. The last person on an account settles its balance
+    against the association account and the account closes; the history stays.
+    """
+    from tauschring.ledger.models import Account
+    from tauschring.ledger.service import association_account, book
+
+    actor.require_coordinator()
+    member = get_member(session, actor.ring_id, member_id)
+    if member.status == "left":
+        raise Conflict("This member has already left.", code="already_left")
+    others = [m for m in _household(session, member.account_id) if m.id != member.id]
+    member.status = "left"
+    member.left_on = utcnow().date()
+    session.flush()
+    settled = 0
+    if not others:
+        account = session.get(Account, member.account_id)
+        if account.status == "open" and account.balance != 0:
+            bank = association_account(session, actor.ring_id)
+            settled = account.balance
+            debit, credit = (account.id, bank.id) if settled > 0 else (bank.id, account.id)
+            book(session, ring_id=actor.ring_id, debit_account_id=debit,
+                 credit_account_id=credit, minutes=abs(settled),
+                 memo=f"Ausgleich bei Austritt / settlement on leaving: {member.name}",
+                 booked_by_id=actor.member_id)
+        session.refresh(account)
+        account.status = "closed"
+    auditlog.record(session, ring_id=actor.ring_id, actor_id=actor.member_id,
+                    action="member.leave", subject=f"member:{member.id}", reason=reason,
+                    settled=settled, account_closed=not others)
+    session.flush()
+    return member
+
+
+# --- profiles ----------------------------------------------------------------
+
+PROFILE_LIMITS = {"phone": 40, "address": 200, "postcode": 10, "district": 80,
+                  "about": 5000, "skills": 5000, "availability": 2000}
+
+
+def _apply_profile(member: Member, fields: dict) -> None:
+    for name, value in fields.items():
+        if name in PROFILE_LIMITS:
+            value = (value or "").strip()
+            if len(value) > PROFILE_LIMITS[name]:
+                raise Invalid(f"At most {PROFILE_LIMITS[name]} characters.",
+                              code="too_long", field=name)
+            setattr(member, name, value)
+        elif name.endswith("_visibility") and name[:-len("_visibility")] in CONTACT_FIELDS:
+            if value not in VISIBILITIES:
+                raise Invalid("Visible to 'coordinators' or to 'members'.",
+                              code="visibility_invalid", field=name)
+            setattr(member, name, value)
+        elif name == "language":
+            if value not in LANGUAGES:
+                raise Invalid("The language is 'de' or 'en'.", code="language_invalid",
+                              field="language")
+            member.language = value
+        else:
+            raise Invalid(f"Unknown profile field {name!r}.", code="unknown_field", field=name)
+
+
+def update_profile(session: Session, actor: Actor, member_id: int, **fields) -> Member:
+    """Own profile; a coordinator may edit any member of the ring and set roles."""
+    member = get_member(session, actor.ring_id, member_id)
+    if member.id != actor.member_id and not actor.is_coordinator:
+        raise Forbidden("You may only change your own profile.", code="not_own_profile")
+    if "name" in fields:
+        name = (fields.pop("name") or "").strip()
+        if not name or len(name) > 120:
+            raise Invalid("A member needs a name of at most 120 characters.",
+                          code="name_invalid", field="name")
+        member.name = name
+    if "email" in fields:
+        email = normalise_email(fields.pop("email"))
+        if not EMAIL.match(email):
+            raise Invalid("This is not an e-mail address.", code="email_invalid",
+                          field="email")
+        taken = session.scalar(select(Member.id).where(Member.email == email,
+                                                       Member.id != member.id))
+        if taken is not None:
+            raise Conflict("A member with this e-mail address exists already.",
+                           code="email_taken", field="email")
+        member.email = email
+    if "role" in fields:
+        set_role(session, actor, member, fields.pop("role"))
+    _apply_profile(member, fields)
+    session.flush()
+    return member
+
+
+def set_role(session: Session, actor: Actor, member: Member, role: str) -> None:
+    actor.require_coordinator()
+    if role not in ROLES:
+        raise Invalid(f"The role must be one of {', '.join(ROLES)}.", code="role_invalid",
+                      field="role")
+    if (role == "admin" or member.role == "admin") and actor.role != "admin":
+        raise Forbidden("Only an admin may appoint or remove admins.", code="admin_only")
+    if member.id == actor.member_id and role != member.role:
+        raise Conflict("You cannot change your own role.", code="own_role")
+    if role != member.role:
+        auditlog.record(session, ring_id=actor.ring_id, actor_id=actor.member_id,
+                        action="member.role", subject=f"member:{member.id}",
+                        before=member.role, after=role)
+        member.role = role
+
+
+def visible_profile(member: Member, actor: Actor) -> dict:
+    """The member's profile with each contact field only for those allowed to see it."""
+    own = member.id == actor.member_id
+    data = {"id": member.id, "ring_id": member.ring_id, "name": member.name,
+            "status": member.status, "role": member.role, "joined_on": member.joined_on,
+            "postcode": member.postcode, "district": member.district, "about": member.about,
+            "skills": member.skills, "availability": member.availability}
+    for field in CONTACT_FIELDS:
+        if own or actor.is_coordinator or getattr(member, f"{field}_visibility") == "members":
+            data[field] = getattr(member, field)
+    if own or actor.is_coordinator:
+        data.update(account_id=member.account_id, language=member.language,
+                    left_on=member.left_on,
+                    **{f"{f}_visibility": getattr(member, f"{f}_visibility")
+                       for f in CONTACT_FIELDS})
+    return data
+
+
+def directory(actor: Actor, *, q: str | None = None, status: str | None = None):
+    """Members of the actor's ring: active ones for members, any status for coordinators."""
+    statement = select(Member).where(Member.ring_id == actor.ring_id).order_by(Member.name,
+                                                                              Member.id)
+    if not actor.is_coordinator:
+        if status not in (None, "active"):
+            raise Forbidden("Members see the directory of active members only.",
+                            code="coordinator_only")
+        status = "active"
+    if status:
+        if status not in STATUSES:
+            raise Invalid(f"The status must be one of {', '.join(STATUSES)}.",
+                          code="status_invalid", field="status")
+        statement = statement.where(Member.status == status)
+    return statement.where(every_word(q, Member.name, Member.district, Member.postcode,
+                                      Member.skills))
+
+
+# --- passwords -----------------------------------------------------------------
+
+RESET_MAX_AGE = 2 * 60 * 60
+
+
+def change_password(session: Session, actor: Actor, *, current: str, new: str) -> None:
+    member = session.get(Member, actor.member_id)
+    if not verify_password(member.password_hash, current or ""):
+        raise Invalid("The current password is not right.", code="password_wrong",
+                      field="current_password")
+    check_password_strength(new)
+    member.password_hash = hash_password(new)
+    session.flush()
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def request_password_reset(session: Session, email: str) -> None:
+    """Mail a reset link if the address belongs to a member; say nothing either way."""
+    member = member_by_email(session, email)
+    if member is None or member.status == "left":
+        return
+    # The token covers part of the current hash, so it works once only.
+    token = _reset_serializer().dumps({"id": member.id, "h": member.password_hash[-12:]})
+    mail.queue_template(session, member, "password_reset", token=token)
+
+
+def reset_password(session: Session, *, token: str, password: str) -> Member:
+    try:
+        data = _reset_serializer().loads(token, max_age=RESET_MAX_AGE)
+    except (BadSignature, SignatureExpired):
+        raise Invalid("This link is invalid or has expired; please ask for a new one.",
+                      code="reset_token_invalid", field="token") from None
+    member = session.get(Member, data.get("id"))
+    if member is None or member.password_hash[-12:] != data.get("h") or member.status == "left":
+        raise Invalid("This link has been used already; please ask for a new one.",
+                      code="reset_token_used", field="token")
+    check_password_strength(password)
+    member.password_hash = hash_password(password)
+    session.flush()
     return member

@@ -7,8 +7,11 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tauschring.errors import Conflict, Invalid, NotFound
+from tauschring import auditlog
+from tauschring.actors import Actor
+from tauschring.errors import Conflict, Forbidden, Invalid, NotFound
 from tauschring.ledger.service import open_account
+from tauschring.market.service import seed_categories
 from tauschring.rings.models import Ring
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
@@ -38,6 +41,7 @@ def create_ring(session: Session, *, name: str, slug: str, unit_name: str = "Tal
     session.add(ring)
     session.flush()
     open_account(session, ring_id=ring.id, kind="association")
+    seed_categories(session, ring.id)
     return ring
 
 
@@ -51,3 +55,67 @@ def ring_by_slug(session: Session, slug: str) -> Ring:
 
 def all_rings(session: Session) -> list[Ring]:
     return list(session.scalars(select(Ring).order_by(Ring.id)))
+
+
+def create_ring_by_admin(session: Session, actor: Actor, **fields) -> Ring:
+    require_admin(actor)
+    ring = create_ring(session, **fields)
+    auditlog.record(session, ring_id=ring.id, actor_id=actor.member_id, action="ring.create",
+                    subject=f"ring:{ring.id}", slug=ring.slug)
+    return ring
+
+
+def require_admin(actor: Actor) -> None:
+    if actor.role != "admin":
+        raise Forbidden("Only an admin of this instance may do this.", code="admin_only")
+
+
+# Settings a coordinator may change, with their checks.
+SETTINGS = ("name", "description", "contact_email", "unit_name", "default_min_balance",
+            "default_max_balance", "starting_credit", "registration_open", "household_size",
+            "talent_lifetime_days")
+
+
+def update_settings(session: Session, actor: Actor, **changes) -> Ring:
+    """Change the ring's settings; every change is recorded in the audit log."""
+    actor.require_coordinator()
+    unknown = set(changes) - set(SETTINGS)
+    if unknown:
+        raise Invalid(f"Unknown setting {sorted(unknown)[0]!r}.", code="unknown_field",
+                      field=sorted(unknown)[0])
+    ring = session.get(Ring, actor.ring_id, with_for_update=True)
+    before = {name: getattr(ring, name) for name in changes}
+    for name, value in changes.items():
+        _check_setting(name, value)
+        setattr(ring, name, value.strip() if isinstance(value, str) else value)
+    if (ring.default_min_balance is not None and ring.default_max_balance is not None
+            and ring.default_min_balance > ring.default_max_balance):
+        raise Invalid("The minimum balance must not be above the maximum.",
+                      code="limits_crossed", field="default_min_balance")
+    auditlog.record(session, ring_id=ring.id, actor_id=actor.member_id,
+                    action="ring.settings", subject=f"ring:{ring.id}", before=before,
+                    after={name: getattr(ring, name) for name in changes})
+    session.flush()
+    return ring
+
+
+def _check_setting(name: str, value) -> None:
+    text_limits = {"name": 120, "description": 5000, "contact_email": 254, "unit_name": 40}
+    if name in text_limits:
+        if not isinstance(value, str) or len(value.strip()) > text_limits[name] or (
+                name in ("name", "unit_name") and not value.strip()):
+            raise Invalid(f"Text of 1 to {text_limits[name]} characters, please.",
+                          code="setting_invalid", field=name)
+    elif name == "registration_open":
+        if not isinstance(value, bool):
+            raise Invalid("Yes or no, please.", code="setting_invalid", field=name)
+    else:
+        nullable = name.startswith("default_")
+        if value is None and nullable:
+            return
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise Invalid("A whole number, please.", code="setting_invalid", field=name)
+        minimum = {"starting_credit": 0, "household_size": 1, "talent_lifetime_days": 0}
+        if name in minimum and value < minimum[name]:
+            raise Invalid(f"At least {minimum[name]}, please.", code="setting_invalid",
+                          field=name)

@@ -1,0 +1,45 @@
+"""Queueing mail in the outbox; sending it happens afterwards (see sender.py)."""
+
+from __future__ import annotations
+
+from flask import current_app, has_app_context, render_template
+from flask_babel import force_locale
+from sqlalchemy.orm import Session
+
+from tauschring.mail.models import OutgoingMail
+
+
+def queue(session: Session, *, to_address: str, subject: str, body: str,
+          ring_id: int | None = None, member_id: int | None = None) -> OutgoingMail:
+    mail = OutgoingMail(to_address=to_address, subject=subject[:200], body=body,
+                        ring_id=ring_id, member_id=member_id)
+    session.add(mail)
+    session.flush()
+    return mail
+
+
+def queue_template(session: Session, member, template: str, **context) -> OutgoingMail | None:
+    """Render templates/mail/<template>.txt in the member's language and queue it.
+
+    The template's first line is the subject. Outside an app (unit tests of
+    services without Flask) nothing is queued.
+    """
+    if not has_app_context():
+        return None
+    with force_locale(member.language or "de"):
+        text = render_template(f"mail/{template}.txt", member=member,
+                               base_url=base_url(), **context)
+    subject, _, body = text.strip().partition("\n")
+    return queue(session, to_address=member.email, subject=subject.strip(),
+                 body=body.strip() + "\n", ring_id=member.ring_id, member_id=member.id)
+
+
+def base_url() -> str:
+    """Where links in mails point: [mail] base_url, else the current request's host."""
+    configured = current_app.config["TAUSCHRING"].extra.get("mail.base_url")
+    if configured:
+        return configured.rstrip("/")
+    from flask import has_request_context, request
+    if has_request_context():
+        return request.url_root.rstrip("/")
+    return "http://localhost:5000"

@@ -1,0 +1,265 @@
+"""The market: categories, and talents members offer or request."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from tauschring import auditlog
+from tauschring.actors import Actor
+from tauschring.db import utcnow
+from tauschring.errors import Forbidden, Invalid, NotFound
+from tauschring.market.models import KINDS, Category, Talent
+from tauschring.members.models import Member
+from tauschring.rings.models import Ring
+from tauschring.textsearch import contains, every_word
+
+# What families and seniors ask for most; every ring starts with these.
+DEFAULT_CATEGORIES = [
+    ("kinderbetreuung", "Kinderbetreuung", "Childcare"),
+    ("haus-und-garten", "Haus und Garten", "House and garden"),
+    ("einkauf-und-besorgungen", "Einkauf und Besorgungen", "Shopping and errands"),
+    ("fahrdienste", "Fahrdienste", "Lifts"),
+    ("reparaturen", "Reparaturen", "Repairs"),
+    ("computerhilfe", "Computerhilfe", "Computer help"),
+    ("nachhilfe-und-sprachen", "Nachhilfe und Sprachen", "Tutoring and languages"),
+    ("gesellschaft-und-begleitung", "Gesellschaft und Begleitung",
+     "Company and accompaniment"),
+    ("kochen-und-backen", "Kochen und Backen", "Cooking and baking"),
+    ("handarbeit-und-basteln", "Handarbeit und Basteln", "Crafts"),
+    ("sonstiges", "Sonstiges", "Other"),
+]
+TITLE_MAX = 120
+DESCRIPTION_MAX = 5000
+
+
+def seed_categories(session: Session, ring_id: int) -> None:
+    for position, (slug, name_de, name_en) in enumerate(DEFAULT_CATEGORIES):
+        session.add(Category(ring_id=ring_id, slug=slug, name_de=name_de, name_en=name_en,
+                             position=position))
+    session.flush()
+
+
+def categories(session: Session, ring_id: int, *, include_inactive: bool = False
+               ) -> list[Category]:
+    statement = select(Category).where(Category.ring_id == ring_id)
+    if not include_inactive:
+        statement = statement.where(Category.active.is_(True))
+    return list(session.scalars(statement.order_by(Category.position, Category.id)))
+
+
+def get_category(session: Session, ring_id: int, category_id: int) -> Category:
+    category = session.get(Category, category_id)
+    if category is None or category.ring_id != ring_id:
+        raise NotFound(f"Category {category_id} does not exist.", code="category_not_found")
+    return category
+
+
+def _slugify(text: str) -> str:
+    text = text.lower().translate(str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"}))
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:60] or "kategorie"
+
+
+def _category_names(name_de: str, name_en: str | None) -> tuple[str, str]:
+    name_de = (name_de or "").strip()
+    name_en = (name_en or "").strip() or name_de
+    if not name_de or len(name_de) > 80 or len(name_en) > 80:
+        raise Invalid("A category needs a name of at most 80 characters.",
+                      code="category_name_invalid", field="name_de")
+    return name_de, name_en
+
+
+def create_category(session: Session, actor: Actor, *, name_de: str,
+                    name_en: str | None = None) -> Category:
+    actor.require_coordinator()
+    name_de, name_en = _category_names(name_de, name_en)
+    slug, n = _slugify(name_de), 1
+    while session.scalar(select(Category.id).where(Category.ring_id == actor.ring_id,
+                                                   Category.slug == slug)):
+        n += 1
+        slug = f"{_slugify(name_de)[:55]}-{n}"
+    position = (session.scalar(select(func.max(Category.position))
+                               .where(Category.ring_id == actor.ring_id)) or 0) + 1
+    category = Category(ring_id=actor.ring_id, slug=slug, name_de=name_de, name_en=name_en,
+                        position=position)
+    session.add(category)
+    session.flush()
+    auditlog.record(session, ring_id=actor.ring_id, actor_id=actor.member_id,
+                    action="category.create", subject=f"category:{category.id}",
+                    name_de=name_de, name_en=name_en)
+    return category
+
+
+def update_category(session: Session, actor: Actor, category_id: int, *,
+                    name_de: str | None = None, name_en: str | None = None,
+                    active: bool | None = None, position: int | None = None) -> Category:
+    actor.require_coordinator()
+    category = get_category(session, actor.ring_id, category_id)
+    if name_de is not None or name_en is not None:
+        category.name_de, category.name_en = _category_names(
+            name_de if name_de is not None else category.name_de,
+            name_en if name_en is not None else category.name_en)
+    if active is not None:
+        category.active = bool(active)
+    if position is not None:
+        category.position = position
+    auditlog.record(session, ring_id=actor.ring_id, actor_id=actor.member_id,
+                    action="category.update", subject=f"category:{category.id}",
+                    name_de=category.name_de, name_en=category.name_en, active=category.active)
+    session.flush()
+    return category
+
+
+def _require_trading(session: Session, actor: Actor) -> Member:
+    member = session.get(Member, actor.member_id) if actor.member_id else None
+    if member is None or member.status != "active":
+        raise Forbidden("Only active members can post talents; a coordinator admits new "
+                        "members first.", code="member_not_active")
+    return member
+
+
+def _clean_talent_fields(session: Session, ring_id: int, fields: dict) -> dict:
+    clean = {}
+    if "kind" in fields:
+        if fields["kind"] not in KINDS:
+            raise Invalid("A talent is an offer or a request.", code="kind_invalid",
+                          field="kind")
+        clean["kind"] = fields["kind"]
+    if "title" in fields:
+        title = (fields["title"] or "").strip()
+        if not title or len(title) > TITLE_MAX:
+            raise Invalid(f"The title needs 1 to {TITLE_MAX} characters.",
+                          code="title_invalid", field="title")
+        clean["title"] = title
+    if "description" in fields:
+        description = (fields["description"] or "").strip()
+        if len(description) > DESCRIPTION_MAX:
+            raise Invalid(f"The description may have at most {DESCRIPTION_MAX} characters.",
+                          code="description_too_long", field="description")
+        clean["description"] = description
+    if "category_id" in fields:
+        category = session.get(Category, fields["category_id"]) if isinstance(
+            fields["category_id"], int) else None
+        if category is None or category.ring_id != ring_id or not category.active:
+            raise Invalid("Unknown category.", code="category_unknown", field="category")
+        clean["category_id"] = category.id
+    if "expires_on" in fields:
+        expires_on = fields["expires_on"]
+        if expires_on is not None and expires_on < utcnow().date():
+            raise Invalid("The expiry date lies in the past.", code="expiry_in_past",
+                          field="expires_on")
+        clean["expires_on"] = expires_on
+    return clean
+
+
+def default_expiry(ring: Ring, today: date | None = None) -> date | None:
+    if not ring.talent_lifetime_days:
+        return None
+    return (today or utcnow().date()) + timedelta(days=ring.talent_lifetime_days)
+
+
+def create_talent(session: Session, actor: Actor, *, kind: str, title: str,
+                  description: str = "", category_id: int,
+                  expires_on: date | None = None) -> Talent:
+    """A new offer or request; without `expires_on` it lasts the ring's default."""
+    member = _require_trading(session, actor)
+    clean = _clean_talent_fields(session, actor.ring_id, {
+        "kind": kind, "title": title, "description": description,
+        "category_id": category_id, "expires_on": expires_on})
+    if clean["expires_on"] is None:
+        clean["expires_on"] = default_expiry(member.ring)
+    talent = Talent(ring_id=actor.ring_id, member_id=member.id, status="active", **clean)
+    session.add(talent)
+    session.flush()
+    return talent
+
+
+def get_talent(session: Session, actor: Actor, talent_id: int) -> Talent:
+    """A talent of the actor's ring; withdrawn ones only for owner and coordinators."""
+    talent = session.get(Talent, talent_id)
+    if talent is None or talent.ring_id != actor.ring_id or (
+            talent.status != "active" and not _may_edit(actor, talent)):
+        raise NotFound(f"Talent {talent_id} does not exist.", code="talent_not_found")
+    return talent
+
+
+def _may_edit(actor: Actor, talent: Talent) -> bool:
+    return actor.is_coordinator or talent.member_id == actor.member_id
+
+
+def _editable(session: Session, actor: Actor, talent_id: int) -> Talent:
+    talent = get_talent(session, actor, talent_id)
+    if not _may_edit(actor, talent):
+        raise Forbidden("Only the member who posted it or a coordinator may change this "
+                        "talent.", code="not_owner")
+    return talent
+
+
+def update_talent(session: Session, actor: Actor, talent_id: int, **fields) -> Talent:
+    talent = _editable(session, actor, talent_id)
+    for name, value in _clean_talent_fields(session, actor.ring_id, fields).items():
+        setattr(talent, name, value)
+    talent.updated_at = utcnow()
+    session.flush()
+    return talent
+
+
+def withdraw_talent(session: Session, actor: Actor, talent_id: int) -> Talent:
+    talent = _editable(session, actor, talent_id)
+    talent.status = "withdrawn"
+    talent.updated_at = utcnow()
+    session.flush()
+    return talent
+
+
+def renew_talent(session: Session, actor: Actor, talent_id: int) -> Talent:
+    """'Still current?' — yes: the talent runs for another ring-set period."""
+    talent = _editable(session, actor, talent_id)
+    talent.status = "active"
+    talent.expires_on = default_expiry(session.get(Ring, talent.ring_id))
+    talent.updated_at = utcnow()
+    session.flush()
+    return talent
+
+
+def current_talents(actor_ring_id: int, *, kind: str | None = None,
+                    category_id: int | None = None, q: str | None = None,
+                    district: str | None = None, member_id: int | None = None,
+                    today: date | None = None) -> Select:
+    """Active, unexpired talents of active members, newest first.
+
+    `q` matches every word in title or description (case-insensitive);
+    `district` matches the member's district or postcode.
+    """
+    today = today or utcnow().date()
+    statement = (select(Talent).join(Member, Member.id == Talent.member_id)
+                 .where(Talent.ring_id == actor_ring_id, Talent.status == "active",
+                        Member.status == "active",
+                        or_(Talent.expires_on.is_(None), Talent.expires_on >= today))
+                 .order_by(Talent.created_at.desc(), Talent.id.desc()))
+    if kind:
+        statement = statement.where(Talent.kind == kind)
+    if category_id:
+        statement = statement.where(Talent.category_id == category_id)
+    if member_id:
+        statement = statement.where(Talent.member_id == member_id)
+    if district and district.strip():
+        statement = statement.where(or_(contains(Member.district, district.strip()),
+                                        contains(Member.postcode, district.strip())))
+    return statement.where(every_word(q, Talent.title, Talent.description))
+
+
+def talents_of_member(member_id: int) -> Select:
+    """All of a member's talents, for the member's own dashboard."""
+    return (select(Talent).where(Talent.member_id == member_id)
+            .order_by(Talent.status, Talent.created_at.desc()))
+
+
+def expiring_soon(ring_id: int, within_days: int = 14, today: date | None = None) -> Select:
+    today = today or utcnow().date()
+    return select(Talent).where(and_(Talent.ring_id == ring_id, Talent.status == "active",
+                                     Talent.expires_on.is_not(None),
+                                     Talent.expires_on <= today + timedelta(days=within_days)))
