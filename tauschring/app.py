@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None, **config) -> Flask:
         REMEMBER_COOKIE_HTTPONLY=True,
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_DEFAULT_LOCALE="de",
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         JSON_SORT_KEYS=False,
     )
@@ -53,7 +54,8 @@ def create_app(settings: Settings | None = None, **config) -> Flask:
         tune_engine(db.engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
     csrf.init_app(app)
-    babel.init_app(app)
+    from tauschring.web.i18n import select_locale
+    babel.init_app(app, locale_selector=select_locale, default_timezone="Europe/Berlin")
     login_manager.init_app(app)
 
     from tauschring import models  # noqa: F401  (registers every table)

@@ -14,7 +14,7 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
 def init_security(app: Flask) -> None:
     from tauschring.app import login_manager
 
-    login_manager.login_view = "web.login"
+    login_manager.login_view = "members.login"
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader

@@ -44,7 +44,9 @@ def init_api(app: Flask) -> None:
     from tauschring.rings.api import blp as rings
 
     for blueprint in (tokens, rings, members, ledger):
-        api.register_blueprint(blueprint)
+        # Registered as "Members", "Ledger", ...: the OpenAPI tags, and free of
+        # clashes with the web pages' blueprints ("members", ...).
+        api.register_blueprint(blueprint, name=blueprint.name.capitalize())
         # Cookie callers are checked for CSRF in identify_caller; bearer callers need none.
         app.extensions["csrf"].exempt(blueprint)
     init_problems(app)

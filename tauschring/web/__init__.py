@@ -1,80 +1,67 @@
-"""The web pages: log in, the member's dashboard with balance and entries."""
+"""The web pages. Each area keeps its views beside its services
+(members/views.py, market/views.py, ...); this package holds what they share."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Email, Length
+from flask import Blueprint, Flask, redirect, render_template, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
 
-from tauschring.actors import Actor
-from tauschring.auth import service as auth
-from tauschring.db import atomic, db
-from tauschring.errors import DomainError
+from tauschring.db import db
 from tauschring.ledger import queries
 from tauschring.ledger.service import effective_limits, get_account
+from tauschring.market.service import talents_of_member
+from tauschring.web.access import current_actor
+from tauschring.web.i18n import LANGUAGES, hours, short_date
 
 bp = Blueprint("web", __name__)
 
 
-class LoginForm(FlaskForm):
-    email = EmailField("E-Mail", validators=[DataRequired(), Email(), Length(max=254)])
-    password = PasswordField("Passwort", validators=[DataRequired(), Length(max=1024)])
-
-
-@bp.route("/", methods=["GET"])
+@bp.route("/")
 def index():
     if current_user.is_authenticated:
         return redirect(url_for("web.dashboard"))
-    return redirect(url_for("web.login"))
-
-
-@bp.route("/login", methods=["GET", "POST"])
-def login():
-    form = LoginForm()
-    if form.validate_on_submit():
-        try:
-            member = atomic(auth.authenticate, email=form.email.data,
-                            password=form.password.data, remote_addr=request.remote_addr or "")
-        except DomainError as error:
-            form.form_errors.append(error.message)
-        else:
-            if member is None:
-                form.form_errors.append("E-Mail-Adresse oder Passwort ist falsch.")
-            else:
-                login_user(member)
-                return redirect(url_for("web.dashboard"))
-    return render_template("login.html", form=form)
-
-
-@bp.route("/logout", methods=["POST"])
-def logout():
-    logout_user()
-    flash("Sie sind abgemeldet.")
-    return redirect(url_for("web.login"))
+    return redirect(url_for("members.login"))
 
 
 @bp.route("/dashboard")
 @login_required
 def dashboard():
-    actor = Actor.of(current_user)
+    """Balance, limits, latest entries and the member's own talents."""
+    actor = current_actor()
     account = get_account(db.session, actor, current_user.account_id)
     low, high = effective_limits(account, current_user.ring)
     entries = db.session.execute(
-        queries.entries_of_account(db.session, actor, account.id).limit(20)).all()
+        queries.entries_of_account(db.session, actor, account.id).limit(10)).all()
+    talents = db.session.scalars(talents_of_member(current_user.id)).all()
     return render_template("dashboard.html", account=account, low=low, high=high,
-                           entries=entries)
+                           entries=entries, talents=talents)
 
 
 def init_web(app: Flask) -> None:
-    app.register_blueprint(bp)
+    from tauschring.admin.views import bp as admin_bp
+    from tauschring.coordination.views import bp as coordination_bp
+    from tauschring.market.views import bp as market_bp
+    from tauschring.members.views import bp as members_bp
+    from tauschring.web.i18n import bp as i18n_bp
 
-    @app.template_filter("hours")
-    def hours(minutes: int | None) -> str:
-        """90 -> '1:30 h'; minutes are shown as hours and minutes."""
-        if minutes is None:
-            return "–"
-        sign = "−" if minutes < 0 else ""
-        whole, rest = divmod(abs(minutes), 60)
-        return f"{sign}{whole}:{rest:02d} h"
+    for blueprint in (bp, i18n_bp, members_bp, market_bp, coordination_bp, admin_bp):
+        app.register_blueprint(blueprint)
+    app.add_template_filter(hours, "hours")
+    app.add_template_filter(short_date, "date")
+
+    @app.context_processor
+    def _shared():
+        return {"languages": LANGUAGES, "nav_links": _nav_links(app), "get_locale": get_locale}
+
+
+def _nav_links(app: Flask) -> list[tuple[str, str]]:
+    if not current_user.is_authenticated:
+        return []
+    links = [("market.index", _l("Market")), ("members.directory", _l("Members"))]
+    if current_user.is_coordinator:
+        links.append(("coordination.index", _l("Coordination")))
+    if current_user.is_admin:
+        links.append(("admin.rings", _l("Rings")))
+    return [(endpoint, label) for endpoint, label in links if endpoint in app.view_functions]

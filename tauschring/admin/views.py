@@ -1,0 +1,7 @@
+"""Pages for the admin."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__)
