@@ -9,8 +9,9 @@ from tauschring.db import atomic
 from tauschring.errors import Conflict
 from tauschring.ledger.models import Transfer
 from tauschring.ledger.service import association_account, book, book_by_coordinator
+from tauschring.market.service import categories, create_talent
 from tauschring.members.models import Member
-from tauschring.members.service import create_member
+from tauschring.members.service import create_by_coordinator, create_member
 from tauschring.rings.models import Ring
 from tauschring.rings.service import create_ring
 
@@ -18,12 +19,42 @@ PASSWORD = "tauschen123"
 SLUG = "demo"
 
 PEOPLE = [
-    ("Karin Vogt", "koordination@demo.tauschring.example", "coordinator"),
-    ("Anna Becker", "anna@demo.tauschring.example", "member"),
-    ("Bernd Schulze", "bernd@demo.tauschring.example", "member"),
-    ("Clara Yilmaz", "clara@demo.tauschring.example", "member"),
-    ("Dieter Hoffmann", "dieter@demo.tauschring.example", "member"),
-    ("Emma Nowak", "emma@demo.tauschring.example", "member"),
+    # name, e-mail, role, district
+    ("Karin Vogt", "koordination@demo.tauschring.example", "coordinator", "Altstadt"),
+    ("Anna Becker", "anna@demo.tauschring.example", "member", "Altstadt"),
+    ("Bernd Schulze", "bernd@demo.tauschring.example", "member", "Sonnenberg"),
+    ("Clara Yilmaz", "clara@demo.tauschring.example", "member", "Sonnenberg"),
+    ("Dieter Hoffmann", "dieter@demo.tauschring.example", "member", "Weststadt"),
+    ("Emma Nowak", "emma@demo.tauschring.example", "member", "Weststadt"),
+]
+ADMIN = ("Alex Admin", "admin@demo.tauschring.example")
+HOUSEHOLD = ("Jonas Becker", "jonas@demo.tauschring.example", "Anna Becker")
+NEWCOMER = ("Fritz Neumann", "fritz@demo.tauschring.example")
+
+# (member, kind, category slug, title, description)
+TALENTS = [
+    ("Anna Becker", "offer", "kinderbetreuung", "Kinderbetreuung am Nachmittag",
+     "Ich passe gern auf Kinder ab 3 Jahren auf, werktags ab 14 Uhr."),
+    ("Anna Becker", "request", "haus-und-garten", "Hilfe beim Rasenmähen",
+     "Unser Garten ist groß, allein schaffe ich es nicht."),
+    ("Bernd Schulze", "offer", "haus-und-garten", "Rasen mähen und Hecke schneiden",
+     "Mit eigenem Mäher. Gern auch regelmäßig."),
+    ("Bernd Schulze", "offer", "reparaturen", "Kleine Reparaturen im Haushalt",
+     "Wackelnde Stühle, tropfende Wasserhähne, Regale aufhängen."),
+    ("Clara Yilmaz", "offer", "nachhilfe-und-sprachen", "Türkisch und Deutsch üben",
+     "Gespräche auf Türkisch oder Deutsch, für Anfänger und Fortgeschrittene."),
+    ("Clara Yilmaz", "request", "computerhilfe", "Smartphone einrichten",
+     "Ich brauche Hilfe mit WhatsApp und Fotos auf dem neuen Handy."),
+    ("Dieter Hoffmann", "offer", "fahrdienste", "Fahrten zum Arzt",
+     "Ich habe ein Auto und fahre Sie gern zu Terminen in der Stadt."),
+    ("Dieter Hoffmann", "offer", "gesellschaft-und-begleitung", "Spaziergänge und Gespräche",
+     "Gemeinsam spazieren gehen, vorlesen oder Karten spielen."),
+    ("Emma Nowak", "offer", "kochen-und-backen", "Kuchen für Feste",
+     "Ich backe Geburtstagskuchen und Plätzchen."),
+    ("Emma Nowak", "request", "einkauf-und-besorgungen", "Einkäufe tragen",
+     "Wer hilft mir samstags, die Getränkekisten zu tragen?"),
+    ("Karin Vogt", "offer", "handarbeit-und-basteln", "Stricken lernen",
+     "Ich zeige Ihnen gern die Grundlagen des Strickens."),
 ]
 
 # (from, to, minutes, memo): the payer's account is debited.
@@ -46,12 +77,25 @@ def fill_demo() -> list[str]:
             session, name="Tauschring Sonnenberg (Demo)", slug=SLUG, unit_name="Talente",
             default_min_balance=-20 * 60, default_max_balance=40 * 60)
         members = {}
-        for name, email, role in PEOPLE:
+        for name, email, role, district in PEOPLE:
             members[name] = create_member(session, ring_id=ring.id, name=name, email=email,
                                           password=PASSWORD, role=role, status="active")
+            members[name].district = district
+        create_member(session, ring_id=ring.id, name=ADMIN[0], email=ADMIN[1],
+                      password=PASSWORD, role="admin", status="active")
         coordinator = Actor.of(members["Karin Vogt"])
+        name, email, holder = HOUSEHOLD
+        create_by_coordinator(session, coordinator, name=name, email=email, password=PASSWORD,
+                              household_of=members[holder].id, district="Altstadt")
+        create_member(session, ring_id=ring.id, name=NEWCOMER[0], email=NEWCOMER[1],
+                      password=PASSWORD, status="pending")
+        by_slug = {c.slug: c.id for c in categories(session, ring.id)}
+        for owner, kind, slug, title, description in TALENTS:
+            create_talent(session, Actor.of(members[owner]), kind=kind, title=title,
+                          description=description, category_id=by_slug[slug])
+        session.flush()
         bank = association_account(session, ring.id)
-        for name, member in members.items():
+        for member in members.values():
             if member.role == "member":
                 book_by_coordinator(session, coordinator, debit_account_id=bank.id,
                                     credit_account_id=member.account_id, minutes=120,
@@ -64,5 +108,7 @@ def fill_demo() -> list[str]:
 
     ring = atomic(fill)
     lines = [f"demo ring {ring.slug!r} is ready. Log in with any of (password {PASSWORD}):"]
-    lines += [f"  {email}  ({role})" for _, email, role in PEOPLE]
+    lines += [f"  {email}  ({role})" for _, email, role, _ in PEOPLE]
+    lines += [f"  {ADMIN[1]}  (admin)", f"  {HOUSEHOLD[1]}  (member, shares Anna's account)",
+              f"  {NEWCOMER[1]}  (registered, waiting for admission)"]
     return lines
