@@ -27,7 +27,7 @@ from tauschring.rings.service import create_ring
 from tauschring.setup import upgrade_schema
 
 POSTGRES_URL = os.environ.get("TAUSCHRING_TEST_POSTGRES_URL")
-REQUIRE_POSTGRES = os.environ.get("TAUSCHRING_TEST_REQUIRE_POSTGRES") == "1"
+STRICT = os.environ.get("TAUSCHRING_TEST_STRICT") == "1"
 ENGINES = ["sqlite", "postgresql"]
 PASSWORD = "correct horse battery"
 FAST_ARGON2 = (1, 256)
@@ -63,7 +63,7 @@ def sqlite_template(tmp_path_factory):
 @pytest.fixture(scope="session")
 def postgres_template():
     if not POSTGRES_URL:
-        if REQUIRE_POSTGRES:
+        if STRICT:
             pytest.fail("TAUSCHRING_TEST_POSTGRES_URL is not set")
         pytest.skip("no PostgreSQL: run the suite with scripts/test")
     name = f"tauschring_template_{os.getpid()}"
