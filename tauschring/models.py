@@ -3,13 +3,17 @@
 from tauschring.api.models import IdempotentResponse
 from tauschring.auditlog import LoggedAction
 from tauschring.auth.models import ApiToken, LoginFailure
+from tauschring.exchanges.models import Exchange, ExchangeEvent
+from tauschring.fees.models import FeeCharge
 from tauschring.ledger.models import Account, Entry, Transfer
 from tauschring.mail.models import OutgoingMail
 from tauschring.market.models import Category, Talent
 from tauschring.members.models import Member
+from tauschring.notifications.models import Notification
 from tauschring.rings.models import Ring
 
 __all__ = [
-    "Account", "ApiToken", "Category", "Entry", "IdempotentResponse", "LoggedAction",
-    "LoginFailure", "Member", "OutgoingMail", "Ring", "Talent", "Transfer",
+    "Account", "ApiToken", "Category", "Entry", "Exchange", "ExchangeEvent", "FeeCharge",
+    "IdempotentResponse", "LoggedAction", "LoginFailure", "Member", "Notification",
+    "OutgoingMail", "Ring", "Talent", "Transfer",
 ]

@@ -57,6 +57,8 @@ class Member(UserMixin, Base):
                                                   server_default="members")
     address_visibility: Mapped[str] = mapped_column(String(20), default="coordinators",
                                                     server_default="coordinators")
+    # Which notifications also come by e-mail: space-separated kinds switched off.
+    mail_off: Mapped[str] = mapped_column(String(300), default="", server_default="")
 
     ring = relationship("Ring", lazy="joined")
     account = relationship("Account", lazy="select")

@@ -23,6 +23,10 @@ class Ring(Base):
         CheckConstraint("starting_credit >= 0", name="starting_credit_not_negative"),
         CheckConstraint("household_size >= 1", name="household_size_positive"),
         CheckConstraint("talent_lifetime_days >= 0", name="talent_lifetime_not_negative"),
+        CheckConstraint("dispute_window_days >= 0", name="dispute_window_not_negative"),
+        CheckConstraint("auto_confirm_days >= 0", name="auto_confirm_not_negative"),
+        CheckConstraint("fee_minutes >= 0", name="fee_not_negative"),
+        CheckConstraint("fee_period IN ('month', 'year')", name="fee_period_known"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -48,3 +52,11 @@ class Ring(Base):
     # New talents expire after this many days unless renewed; 0: never.
     talent_lifetime_days: Mapped[int] = mapped_column(Integer, default=180,
                                                       server_default="180")
+    # A booked exchange may be disputed this many days after booking.
+    dispute_window_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    # Proposed exchanges are confirmed automatically after this many days; 0: never.
+    auto_confirm_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The account fee: minutes per period from each active member's account; 0: none.
+    fee_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    fee_period: Mapped[str] = mapped_column(String(10), default="month",
+                                            server_default="month")
