@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from tauschring.db import Base, UtcDateTime, utcnow
 
 KINDS = ("awaiting_confirmation", "confirmed", "declined", "cancelled", "disputed",
-         "resolved", "message", "confirmation_blocked")
+         "resolved", "message")
 
 
 class Notification(Base):
