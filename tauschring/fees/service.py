@@ -1,0 +1,77 @@
+"""The periodic account fee: minutes from each active account to the association.
+
+`charge` books at most one fee per account and period (the FeeCharge key),
+so running it twice for one period books once. Accounts whose limit the fee
+would breach are reported, not silently skipped; a later run charges them
+once their balance allows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tauschring.errors import Invalid
+from tauschring.fees.models import FeeCharge
+from tauschring.ledger import service as ledger
+from tauschring.ledger.models import Account
+from tauschring.members.models import Member
+from tauschring.rings.models import Ring
+
+PERIOD = {"month": re.compile(r"^\d{4}-(0[1-9]|1[0-2])$"), "year": re.compile(r"^\d{4}$")}
+
+
+@dataclass
+class FeeRun:
+    period: str
+    minutes: int
+    charged: list[int] = field(default_factory=list)  # account ids charged now
+    already: list[int] = field(default_factory=list)  # charged by an earlier run
+    refused: list[tuple[int, list[str], str]] = field(default_factory=list)
+
+
+def charge(session: Session, *, ring_id: int, period: str,
+           booked_by_id: int | None = None) -> FeeRun:
+    # Lock the ring first: two runs for the same ring wait for each other.
+    ring = session.get(Ring, ring_id, with_for_update=True, populate_existing=True)
+    if not ring.fee_minutes:
+        raise Invalid("This ring charges no account fee (fee_minutes is 0).",
+                      code="no_fee", field="ring")
+    if not PERIOD[ring.fee_period].match(period or ""):
+        example = "2026-11" if ring.fee_period == "month" else "2026"
+        raise Invalid(f"This ring's fee is charged per {ring.fee_period}: give the period as "
+                      f"{example}.", code="period_invalid", field="period")
+    run = FeeRun(period=period, minutes=ring.fee_minutes)
+    bank = ledger.association_account(session, ring_id)
+    done = set(session.scalars(select(FeeCharge.account_id).where(
+        FeeCharge.ring_id == ring_id, FeeCharge.period == period)))
+    holders: dict[int, list[str]] = {}
+    for account_id, name in session.execute(
+            select(Member.account_id, Member.name)
+            .join(Account, Account.id == Member.account_id)
+            .where(Member.ring_id == ring_id, Member.status == "active",
+                   Account.kind == "member", Account.status == "open")
+            .order_by(Member.account_id, Member.id)):
+        holders.setdefault(account_id, []).append(name)
+    for account_id, names in holders.items():
+        if account_id in done:
+            run.already.append(account_id)
+            continue
+        try:
+            with session.begin_nested():
+                transfer = ledger.book(
+                    session, ring_id=ring_id, debit_account_id=account_id,
+                    credit_account_id=bank.id, minutes=ring.fee_minutes,
+                    memo=f"Kontoführungsgebühr / account fee {period}",
+                    booked_by_id=booked_by_id)
+                session.add(FeeCharge(ring_id=ring_id, period=period, account_id=account_id,
+                                      transfer_id=transfer.id))
+                session.flush()
+        except Invalid as error:
+            run.refused.append((account_id, names, error.message))
+        else:
+            run.charged.append(account_id)
+    return run
