@@ -60,7 +60,8 @@ def get_exchange(session: Session, actor: Actor, exchange_id: int, *,
     """An exchange the actor may see: its parties (and households) and coordinators."""
     statement = select(Exchange).where(Exchange.id == exchange_id)
     if lock:
-        statement = statement.with_for_update().execution_options(populate_existing=True)
+        statement = statement.with_for_update(of=Exchange).execution_options(
+            populate_existing=True)
     exchange = session.scalars(statement).unique().first()
     if exchange is None or exchange.ring_id != actor.ring_id or (
             not actor.is_coordinator and _side(actor, exchange) is None):
@@ -423,7 +424,7 @@ def auto_confirm_due(session: Session, ring_id: int, *, today: date | None = Non
     confirmed, blocked = [], []
     for exchange_id in due:
         exchange = session.scalars(select(Exchange).where(Exchange.id == exchange_id)
-                                   .with_for_update()
+                                   .with_for_update(of=Exchange)
                                    .execution_options(populate_existing=True)).unique().one()
         if exchange.state != "proposed" or exchange.created_at.date() > cutoff:
             continue

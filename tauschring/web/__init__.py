@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, redirect, render_template, url_for
+from flask import Blueprint, Flask, has_request_context, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -57,8 +57,8 @@ def init_web(app: Flask) -> None:
 
 
 def _nav_links(app: Flask) -> list[tuple[str, str]]:
-    if not current_user.is_authenticated:
-        return []
+    if not has_request_context() or not current_user.is_authenticated:
+        return []  # e.g. a mail rendered by the command line
     links = [("market.index", _l("Market")), ("members.directory", _l("Members"))]
     if current_user.is_coordinator:
         links.append(("coordination.index", _l("Coordination")))
