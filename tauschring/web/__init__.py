@@ -42,11 +42,13 @@ def dashboard():
 def init_web(app: Flask) -> None:
     from tauschring.admin.views import bp as admin_bp
     from tauschring.coordination.views import bp as coordination_bp
+    from tauschring.exchanges.views import bp as exchanges_bp
     from tauschring.market.views import bp as market_bp
     from tauschring.members.views import bp as members_bp
     from tauschring.web.i18n import bp as i18n_bp
 
-    for blueprint in (bp, i18n_bp, members_bp, market_bp, coordination_bp, admin_bp):
+    for blueprint in (bp, i18n_bp, members_bp, market_bp, exchanges_bp, coordination_bp,
+                      admin_bp):
         app.register_blueprint(blueprint)
     app.add_template_filter(hours, "hours")
     app.add_template_filter(short_date, "date")
@@ -59,7 +61,9 @@ def init_web(app: Flask) -> None:
 def _nav_links(app: Flask) -> list[tuple[str, str]]:
     if not has_request_context() or not current_user.is_authenticated:
         return []  # e.g. a mail rendered by the command line
-    links = [("market.index", _l("Market")), ("members.directory", _l("Members"))]
+    links = [("market.index", _l("Market")), ("exchanges.index", _l("Exchanges")),
+             ("members.directory", _l("Members")),
+             ("exchanges.notification_list", _l("Notifications"))]
     if current_user.is_coordinator:
         links.append(("coordination.index", _l("Coordination")))
     if current_user.is_admin:

@@ -1,0 +1,237 @@
+"""Pages for exchanges: propose, answer, dispute, mediate; and the notifications list."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length
+
+from tauschring.api.pagination import page_of
+from tauschring.db import atomic, db, utcnow
+from tauschring.errors import DomainError, NotFound
+from tauschring.exchanges import service as exchanges
+from tauschring.exchanges.models import STATES
+from tauschring.market.service import get_talent
+from tauschring.members.models import Member
+from tauschring.notifications import service as notifications
+from tauschring.web.access import coordinator_required, current_actor
+from tauschring.web.forms import show_error
+from tauschring.web.minutes import HoursField
+
+bp = Blueprint("exchanges", __name__)
+
+
+class ProposeForm(FlaskForm):
+    direction = RadioField(_l("What happened?"), choices=[
+        ("provided", _l("I did something for …")), ("received", _l("… did something for me"))],
+        default="received", validators=[InputRequired()])
+    partner = SelectField(_l("Other member"), coerce=int, validators=[InputRequired()])
+    minutes = HoursField(_l("Time (hours:minutes)"))
+    description = TextAreaField(_l("What was done?"),
+                                validators=[DataRequired(), Length(max=2000)])
+    performed_on = DateField(_l("Date"), validators=[InputRequired()])
+    talent_id = HiddenField()
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=5000)])
+
+
+class MessageForm(FlaskForm):
+    message = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=5000)])
+
+
+class ResolveForm(FlaskForm):
+    decision = RadioField(_l("Decision"), choices=[
+        ("book", _l("Book the proposed time")), ("cancel", _l("Cancel (reverse a booking)")),
+        ("adjust", _l("Book a different time"))], validators=[InputRequired()])
+    minutes = HoursField(_l("Time for 'different time'"), optional=True)
+    note = TextAreaField(_l("Note to both parties"),
+                         validators=[DataRequired(), Length(max=5000)])
+    override_limits = BooleanField(_l("Book even if a limit is exceeded"))
+
+
+class EmptyForm(FlaskForm):
+    """Buttons without fields still carry the CSRF token."""
+
+
+def _partners() -> list[tuple[int, str]]:
+    members = db.session.scalars(
+        select(Member).where(Member.ring_id == current_user.ring_id,
+                             Member.status == "active",
+                             Member.account_id != current_user.account_id)
+        .order_by(Member.name)).all()
+    return [(m.id, m.name) for m in members]
+
+
+@bp.route("/exchanges")
+@login_required
+def index():
+    actor = current_actor()
+    state = request.args.get("state") or None
+    if state not in (None, *STATES):
+        abort(404)
+    page = page_of(db.session, exchanges.exchanges_for(actor, state=state),
+                   page=max(request.args.get("page", 1, type=int), 1), per_page=25)
+    waiting = db.session.scalars(exchanges.awaiting(actor)).unique().all()
+    return render_template("exchanges/index.html", page=page, waiting=waiting, state=state,
+                           states=STATES)
+
+
+@bp.route("/exchanges/new", methods=["GET", "POST"])
+@login_required
+def new():
+    """Propose an exchange, optionally from a talent ("I'd like this") or a profile."""
+    actor = current_actor()
+    form = ProposeForm()
+    form.partner.choices = _partners()
+    talent = None
+    talent_id = request.args.get("talent", type=int) or (
+        int(form.talent_id.data) if (form.talent_id.data or "").isdigit() else None)
+    if talent_id:
+        try:
+            talent = get_talent(db.session, actor, talent_id)
+        except NotFound:
+            abort(404)
+    if request.method == "GET":
+        form.performed_on.data = utcnow().date()
+        if talent is not None:
+            form.talent_id.data = str(talent.id)
+            form.partner.data = talent.member_id
+            form.direction.data = "received" if talent.kind == "offer" else "provided"
+            form.description.data = talent.title
+        elif request.args.get("member", type=int):
+            form.partner.data = request.args.get("member", type=int)
+    if form.validate_on_submit():
+        me, other = current_user.id, form.partner.data
+        provider, recipient = (me, other) if form.direction.data == "provided" else (other, me)
+        try:
+            exchange = atomic(exchanges.propose, actor, provider_id=provider,
+                              recipient_id=recipient, minutes=form.minutes.data,
+                              description=form.description.data,
+                              performed_on=form.performed_on.data,
+                              talent_id=talent.id if talent else None)
+        except DomainError as error:
+            show_error(form, error, {"provider_id": "partner", "recipient_id": "partner"})
+        else:
+            flash(_("Proposed. The other member is asked to confirm."))
+            return redirect(url_for("exchanges.detail", exchange_id=exchange.id))
+    return render_template("exchanges/new.html", form=form, talent=talent)
+
+
+@bp.route("/exchanges/<int:exchange_id>")
+@login_required
+def detail(exchange_id: int):
+    actor = current_actor()
+    try:
+        exchange = exchanges.get_exchange(db.session, actor, exchange_id)
+    except NotFound:
+        abort(404)
+    return render_template(
+        "exchanges/detail.html", exchange=exchange,
+        actions=exchanges.allowed_actions(actor, exchange),
+        blocker=exchanges.booking_blocker(db.session, exchange),
+        forms={"empty": EmptyForm(), "reason": ReasonForm(), "message": MessageForm(),
+               "resolve": ResolveForm()})
+
+
+def _act(exchange_id: int, form: FlaskForm, run, done: str):
+    """Validate the form, run the service, and come back to the exchange."""
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "error")
+        return redirect(url_for("exchanges.detail", exchange_id=exchange_id))
+    try:
+        atomic(run)
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(done)
+    return redirect(url_for("exchanges.detail", exchange_id=exchange_id))
+
+
+@bp.route("/exchanges/<int:exchange_id>/confirm", methods=["POST"])
+@login_required
+def confirm(exchange_id: int):
+    actor = current_actor()
+    return _act(exchange_id, EmptyForm(),
+                lambda s: exchanges.confirm(s, actor, exchange_id), _("Confirmed and booked."))
+
+
+@bp.route("/exchanges/<int:exchange_id>/decline", methods=["POST"])
+@login_required
+def decline(exchange_id: int):
+    actor, form = current_actor(), ReasonForm()
+    return _act(exchange_id, form,
+                lambda s: exchanges.decline(s, actor, exchange_id, form.reason.data),
+                _("Declined."))
+
+
+@bp.route("/exchanges/<int:exchange_id>/cancel", methods=["POST"])
+@login_required
+def cancel(exchange_id: int):
+    actor = current_actor()
+    return _act(exchange_id, EmptyForm(),
+                lambda s: exchanges.cancel(s, actor, exchange_id), _("Withdrawn."))
+
+
+@bp.route("/exchanges/<int:exchange_id>/dispute", methods=["POST"])
+@login_required
+def dispute(exchange_id: int):
+    actor, form = current_actor(), ReasonForm()
+    return _act(exchange_id, form,
+                lambda s: exchanges.dispute(s, actor, exchange_id, form.reason.data),
+                _("Disputed. The coordinators have been told."))
+
+
+@bp.route("/exchanges/<int:exchange_id>/message", methods=["POST"])
+@login_required
+def message(exchange_id: int):
+    actor, form = current_actor(), MessageForm()
+    return _act(exchange_id, form,
+                lambda s: exchanges.add_message(s, actor, exchange_id, form.message.data),
+                _("Message added."))
+
+
+@bp.route("/exchanges/<int:exchange_id>/resolve", methods=["POST"])
+@coordinator_required
+def resolve(exchange_id: int):
+    actor, form = current_actor(), ResolveForm()
+    return _act(exchange_id, form, lambda s: exchanges.resolve(
+        s, actor, exchange_id, decision=form.decision.data, note=form.note.data,
+        minutes=form.minutes.data if form.decision.data == "adjust" else None,
+        override_limits=form.override_limits.data), _("Decided."))
+
+
+@bp.route("/exchanges/disputes")
+@coordinator_required
+def disputes():
+    queue = db.session.scalars(exchanges.dispute_queue(current_actor())).unique().all()
+    return render_template("exchanges/disputes.html", queue=queue)
+
+
+@bp.route("/notifications", methods=["GET", "POST"])
+@login_required
+def notification_list():
+    form = EmptyForm()
+    if form.validate_on_submit():
+        atomic(notifications.mark_read, current_user.id)
+        return redirect(url_for("exchanges.notification_list"))
+    page = page_of(db.session, notifications.notifications_of(current_user.id),
+                   page=max(request.args.get("page", 1, type=int), 1), per_page=50)
+    return render_template("exchanges/notifications.html", page=page, form=form)
