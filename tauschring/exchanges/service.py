@@ -278,8 +278,8 @@ def resolve(session: Session, actor: Actor, exchange_id: int, *, decision: str, 
     cancel: cancel (a standing booking is reversed);
     adjust: end booked at `minutes` (booked now, or corrected by a transfer of the
     difference). Both parties see the note."""
+    exchange = get_exchange(session, actor, exchange_id, lock=True)  # 404 before 403
     actor.require_coordinator()
-    exchange = get_exchange(session, actor, exchange_id, lock=True)
     if decision not in DECISIONS:
         raise Invalid("Decide book, cancel or adjust.", code="decision_invalid",
                       field="decision")

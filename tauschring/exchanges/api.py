@@ -1,0 +1,204 @@
+"""API door to exchanges and notifications."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask_smorest import Blueprint
+
+from tauschring.api.auth import current_actor
+from tauschring.api.idempotency import write
+from tauschring.api.pagination import PageArgs, page_of, page_schema
+from tauschring.db import db
+from tauschring.exchanges import service as exchanges
+from tauschring.exchanges.models import STATES
+from tauschring.notifications import service as notifications
+
+blp = Blueprint("exchanges", __name__, url_prefix="/api/v1",
+                description="Exchanges from agreement to booking, and notifications")
+
+Int = ma.fields.Integer
+
+
+class ExchangeIn(ma.Schema):
+    provider_id = Int(strict=True, required=True)
+    recipient_id = Int(strict=True, required=True)
+    minutes = Int(strict=True, required=True)
+    description = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=2000))
+    performed_on = ma.fields.Date(required=True)
+    talent_id = Int(strict=True, allow_none=True)
+    category_id = Int(strict=True, allow_none=True)
+
+
+class ReasonIn(ma.Schema):
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=5000))
+
+
+class CancelIn(ma.Schema):
+    reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=5000))
+
+
+class MessageIn(ma.Schema):
+    message = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=5000))
+
+
+class ResolveIn(ma.Schema):
+    decision = ma.fields.String(required=True,
+                                validate=ma.validate.OneOf(exchanges.DECISIONS))
+    minutes = Int(strict=True, allow_none=True)
+    note = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=5000))
+    override_limits = ma.fields.Boolean(load_default=False)
+
+
+class EventOut(ma.Schema):
+    id = Int()
+    action = ma.fields.String()
+    actor_id = Int(allow_none=True)
+    note = ma.fields.String()
+    minutes = Int(allow_none=True)
+    transfer_id = Int(allow_none=True)
+    at = ma.fields.AwareDateTime()
+
+
+class ExchangeOut(ma.Schema):
+    id = Int()
+    state = ma.fields.String()
+    provider_id = Int()
+    recipient_id = Int()
+    proposer_id = Int()
+    minutes = Int()
+    description = ma.fields.String()
+    performed_on = ma.fields.Date()
+    talent_id = Int(allow_none=True)
+    category_id = Int(allow_none=True)
+    transfer_id = Int(allow_none=True)
+    disputed_from = ma.fields.String(allow_none=True)
+    created_at = ma.fields.AwareDateTime()
+    updated_at = ma.fields.AwareDateTime()
+    booked_at = ma.fields.AwareDateTime(allow_none=True)
+    allowed_actions = ma.fields.List(ma.fields.String())
+    blocked_by = ma.fields.Dict(allow_none=True, metadata={
+        "description": "why confirming would be refused right now (a limit)"})
+    events = ma.fields.List(ma.fields.Nested(EventOut))
+
+
+class ExchangesArgs(PageArgs):
+    state = ma.fields.String(validate=ma.validate.OneOf(STATES))
+    member_id = Int(strict=False)
+
+
+class NotificationOut(ma.Schema):
+    id = Int()
+    kind = ma.fields.String()
+    exchange_id = Int(allow_none=True)
+    actor_id = Int(allow_none=True)
+    note = ma.fields.String()
+    created_at = ma.fields.AwareDateTime()
+    read_at = ma.fields.AwareDateTime(allow_none=True)
+
+
+class NotificationsArgs(PageArgs):
+    unread = ma.fields.Boolean(load_default=False)
+
+
+class ReadIn(ma.Schema):
+    ids = ma.fields.List(Int(strict=True), load_default=None, allow_none=True)
+
+
+def view(exchange, *, with_events: bool = True) -> dict:
+    actor = current_actor()
+    data = {name: getattr(exchange, name) for name in ExchangeOut().fields
+            if hasattr(exchange, name) and name != "events"}
+    data["allowed_actions"] = exchanges.allowed_actions(actor, exchange)
+    data["blocked_by"] = exchanges.booking_blocker(db.session, exchange)
+    if with_events:
+        data["events"] = exchange.events
+    return data
+
+
+@blp.route("/exchanges", methods=["POST"])
+@write
+@blp.arguments(ExchangeIn)
+@blp.response(201, ExchangeOut)
+def propose(data):
+    return view(exchanges.propose(db.session, current_actor(), **data))
+
+
+@blp.route("/exchanges", methods=["GET"])
+@blp.arguments(ExchangesArgs, location="query")
+@blp.response(200, page_schema(ExchangeOut, "ExchangePage"))
+def list_exchanges(args):
+    statement = exchanges.exchanges_for(current_actor(), state=args.get("state"),
+                                        member_id=args.get("member_id"))
+    page = page_of(db.session, statement, page=args["page"], per_page=args["per_page"])
+    page["items"] = [view(e, with_events=False) for e in page["items"]]
+    return page
+
+
+@blp.route("/exchanges/<int:exchange_id>", methods=["GET"])
+@blp.response(200, ExchangeOut)
+def get_exchange(exchange_id):
+    return view(exchanges.get_exchange(db.session, current_actor(), exchange_id))
+
+
+@blp.route("/exchanges/<int:exchange_id>/confirm", methods=["POST"])
+@write
+@blp.response(200, ExchangeOut)
+def confirm(exchange_id):
+    return view(exchanges.confirm(db.session, current_actor(), exchange_id))
+
+
+@blp.route("/exchanges/<int:exchange_id>/decline", methods=["POST"])
+@write
+@blp.arguments(ReasonIn)
+@blp.response(200, ExchangeOut)
+def decline(data, exchange_id):
+    return view(exchanges.decline(db.session, current_actor(), exchange_id, data["reason"]))
+
+
+@blp.route("/exchanges/<int:exchange_id>/cancel", methods=["POST"])
+@write
+@blp.arguments(CancelIn)
+@blp.response(200, ExchangeOut)
+def cancel(data, exchange_id):
+    return view(exchanges.cancel(db.session, current_actor(), exchange_id, data["reason"]))
+
+
+@blp.route("/exchanges/<int:exchange_id>/dispute", methods=["POST"])
+@write
+@blp.arguments(ReasonIn)
+@blp.response(200, ExchangeOut)
+def dispute(data, exchange_id):
+    return view(exchanges.dispute(db.session, current_actor(), exchange_id, data["reason"]))
+
+
+@blp.route("/exchanges/<int:exchange_id>/messages", methods=["POST"])
+@write
+@blp.arguments(MessageIn)
+@blp.response(201, EventOut)
+def add_message(data, exchange_id):
+    return exchanges.add_message(db.session, current_actor(), exchange_id, data["message"])
+
+
+@blp.route("/exchanges/<int:exchange_id>/resolve", methods=["POST"])
+@write
+@blp.arguments(ResolveIn)
+@blp.response(200, ExchangeOut)
+def resolve(data, exchange_id):
+    return view(exchanges.resolve(db.session, current_actor(), exchange_id, **data))
+
+
+@blp.route("/notifications", methods=["GET"])
+@blp.arguments(NotificationsArgs, location="query")
+@blp.response(200, page_schema(NotificationOut, "NotificationPage"))
+def list_notifications(args):
+    statement = notifications.notifications_of(current_actor().member_id,
+                                               unread_only=args["unread"])
+    return page_of(db.session, statement, page=args["page"], per_page=args["per_page"])
+
+
+@blp.route("/notifications/read", methods=["POST"])
+@write
+@blp.arguments(ReadIn)
+@blp.response(204)
+def mark_read(data):
+    notifications.mark_read(db.session, current_actor().member_id, data["ids"])
