@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tauschring import auditlog
@@ -119,3 +119,74 @@ def _check_setting(name: str, value) -> None:
         if name in minimum and value < minimum[name]:
             raise Invalid(f"At least {minimum[name]}, please.", code="setting_invalid",
                           field=name)
+
+
+# --- the admin's view across rings ---------------------------------------------
+
+def ring_summaries(session: Session, actor: Actor) -> list[dict]:
+    """Every ring with its member counts and the sum of its balances (0 when sound)."""
+    from tauschring.ledger.models import Account
+    from tauschring.members.models import Member
+
+    require_admin(actor)
+    members = dict(session.execute(
+        select(Member.ring_id, func.count(Member.id)).where(Member.status != "left")
+        .group_by(Member.ring_id)).all())
+    active = dict(session.execute(
+        select(Member.ring_id, func.count(Member.id)).where(Member.status == "active")
+        .group_by(Member.ring_id)).all())
+    sums = dict(session.execute(
+        select(Account.ring_id, func.sum(Account.balance)).group_by(Account.ring_id)).all())
+    return [{"ring": ring, "members": members.get(ring.id, 0), "active": active.get(ring.id, 0),
+             "sum_of_balances": int(sums.get(ring.id) or 0)}
+            for ring in all_rings(session)]
+
+
+def get_ring(session: Session, actor: Actor, ring_id: int) -> Ring:
+    """Any ring, for an admin."""
+    require_admin(actor)
+    ring = session.get(Ring, ring_id)
+    if ring is None:
+        raise NotFound(f"Ring {ring_id} does not exist.", code="ring_not_found")
+    return ring
+
+
+def appoint_coordinator(session: Session, actor: Actor, ring_id: int, member_id: int):
+    """An admin makes an active member of any ring a coordinator of that ring.
+
+    Unlike members.service.set_role this works across rings: the admin need
+    not belong to the ring. The appointment is recorded in that ring's audit log.
+    """
+    from tauschring.members.models import Member
+
+    ring = get_ring(session, actor, ring_id)
+    member = session.get(Member, member_id, with_for_update={"of": Member})
+    if member is None or member.ring_id != ring.id:
+        raise NotFound(f"Member {member_id} does not exist in this ring.",
+                       code="member_not_found", field="member_id")
+    if member.status != "active":
+        raise Conflict(f"Only active members can be appointed; this one is {member.status}.",
+                       code="not_active", field="member_id")
+    if member.role != "member":
+        raise Conflict(f"This member is already {member.role}.", code="already_coordinator",
+                       field="member_id")
+    auditlog.record(session, ring_id=ring.id, actor_id=actor.member_id, action="member.role",
+                    subject=f"member:{member.id}", before=member.role, after="coordinator")
+    member.role = "coordinator"
+    session.flush()
+    return member
+
+
+def enter_coordinator(session: Session, actor: Actor, ring_id: int, *, name: str, email: str,
+                      password: str):
+    """An admin enters a new person as an active coordinator of any ring (e.g. a
+    new ring's first), with an open account; recorded in that ring's audit log."""
+    from tauschring.members.service import create_member
+
+    ring = get_ring(session, actor, ring_id)
+    member = create_member(session, ring_id=ring.id, name=name, email=email,
+                           password=password, role="coordinator", status="active")
+    auditlog.record(session, ring_id=ring.id, actor_id=actor.member_id,
+                    action="member.create", subject=f"member:{member.id}", role="coordinator")
+    session.flush()
+    return member
