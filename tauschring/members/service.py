@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 
 from flask import current_app
@@ -108,6 +110,17 @@ def coordinators_of(session: Session, ring_id: int) -> list[Member]:
 def _household(session: Session, account_id: int) -> list[Member]:
     return list(session.scalars(select(Member).where(
         Member.account_id == account_id, Member.status != "left").order_by(Member.id)))
+
+
+def household(session: Session, member: Member) -> list[Member]:
+    """The people sharing the member's account (the member included), who have not left."""
+    return _household(session, member.account_id)
+
+
+def may_add_household_member(session: Session, member: Member) -> bool:
+    """Whether `member` could add a person to their account now (see add_household_member)."""
+    return (member.status == "active"
+            and len(_household(session, member.account_id)) < member.ring.household_size)
 
 
 def create_by_coordinator(session: Session, actor: Actor, *, name: str, email: str,
@@ -287,11 +300,18 @@ def _apply_profile(member: Member, fields: dict) -> None:
             raise Invalid(f"Unknown profile field {name!r}.", code="unknown_field", field=name)
 
 
-def update_profile(session: Session, actor: Actor, member_id: int, **fields) -> Member:
-    """Own profile; a coordinator may edit any member of the ring and set roles."""
+def editable_member(session: Session, actor: Actor, member_id: int) -> Member:
+    """The member whose profile the actor may change: its own, or any of the ring's
+    for a coordinator (NotFound for other rings, Forbidden for other members)."""
     member = get_member(session, actor.ring_id, member_id)
     if member.id != actor.member_id and not actor.is_coordinator:
         raise Forbidden("You may only change your own profile.", code="not_own_profile")
+    return member
+
+
+def update_profile(session: Session, actor: Actor, member_id: int, **fields) -> Member:
+    """Own profile; a coordinator may edit any member of the ring and set roles."""
+    member = editable_member(session, actor, member_id)
     if "name" in fields:
         name = (fields.pop("name") or "").strip()
         if not name or len(name) > 120:
@@ -300,7 +320,7 @@ def update_profile(session: Session, actor: Actor, member_id: int, **fields) -> 
         member.name = name
     if "email" in fields:
         email = normalise_email(fields.pop("email"))
-        if not EMAIL.match(email):
+        if not EMAIL.match(email) or len(email) > 254:
             raise Invalid("This is not an e-mail address.", code="email_invalid",
                           field="email")
         taken = session.scalar(select(Member.id).where(Member.email == email,
@@ -392,21 +412,33 @@ def request_password_reset(session: Session, email: str) -> None:
     member = member_by_email(session, email)
     if member is None or member.status == "left":
         return
-    # The token covers part of the current hash, so it works once only.
-    token = _reset_serializer().dumps({"id": member.id, "h": member.password_hash[-12:]})
+    token = _reset_serializer().dumps({"id": member.id, "h": _password_fingerprint(member)})
     mail.queue_template(session, member, "password_reset", token=token)
 
 
-def reset_password(session: Session, *, token: str, password: str) -> Member:
+def _password_fingerprint(member: Member) -> str:
+    """Changes with every new password, so a reset link works once only. A digest,
+    because the link's payload is readable and must not carry part of the hash."""
+    return hashlib.sha256(member.password_hash.encode()).hexdigest()[:16]
+
+
+def member_for_reset_token(session: Session, token: str) -> Member:
+    """The member a reset link is for, while the link is valid and unused."""
     try:
         data = _reset_serializer().loads(token, max_age=RESET_MAX_AGE)
     except (BadSignature, SignatureExpired):
         raise Invalid("This link is invalid or has expired; please ask for a new one.",
                       code="reset_token_invalid", field="token") from None
     member = session.get(Member, data.get("id"))
-    if member is None or member.password_hash[-12:] != data.get("h") or member.status == "left":
+    if (member is None or member.status == "left"
+            or not hmac.compare_digest(_password_fingerprint(member), str(data.get("h")))):
         raise Invalid("This link has been used already; please ask for a new one.",
                       code="reset_token_used", field="token")
+    return member
+
+
+def reset_password(session: Session, *, token: str, password: str) -> Member:
+    member = member_for_reset_token(session, token)
     check_password_strength(password)
     member.password_hash = hash_password(password)
     session.flush()

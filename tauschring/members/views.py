@@ -1,28 +1,166 @@
-"""Pages for members: log in and out (more to come: register, profile, directory)."""
+"""Pages for members: log in and out, register, passwords, profiles, the directory
+and the household.
+
+Every page only reads the form, calls a service function (writes through
+`atomic`) and shows the service's refusals with `show_error`.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Email, Length
+from werkzeug.routing import BuildError
+from wtforms import (
+    EmailField,
+    Form,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
+from tauschring.api.pagination import page_of
 from tauschring.auth import service as auth
-from tauschring.db import atomic
+from tauschring.db import atomic, db
 from tauschring.errors import DomainError
+from tauschring.market.service import current_talents
+from tauschring.members import service
+from tauschring.members.models import STATUSES
+from tauschring.rings.service import SLUG, all_rings, ring_by_slug
+from tauschring.web.access import current_actor
 from tauschring.web.forms import show_error
 
 bp = Blueprint("members", __name__)
 
+DIRECTORY_PAGE_SIZE = 20
+MAX_PAGE = 100_000
+LANGUAGE_CHOICES = [SelectChoice("de", "Deutsch"), SelectChoice("en", "English")]
+VISIBILITY_CHOICES = [SelectChoice("members", _l("All members of the ring")),
+                      SelectChoice("coordinators", _l("Coordinators only"))]
+
+
+# --- forms -------------------------------------------------------------------
+
+def _without_nul(value):
+    """NUL characters cannot be stored (PostgreSQL refuses them); nobody types them."""
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+def _password(label, autocomplete="new-password"):
+    return PasswordField(label, validators=[DataRequired(), Length(max=1024)],
+                         render_kw={"autocomplete": autocomplete})
+
+
+def _password_again(label, other):
+    return PasswordField(label, validators=[
+        DataRequired(), EqualTo(other, message=_l("The two passwords are not the same."))],
+        render_kw={"autocomplete": "new-password"})
+
+
+def _email():
+    return EmailField(_l("E-mail address"), filters=[_without_nul],
+                      validators=[DataRequired(), Email(), Length(max=254)],
+                      render_kw={"autocomplete": "email"})
+
+
+def _name(label):
+    return StringField(label, filters=[_without_nul],
+                       validators=[DataRequired(), Length(max=120)],
+                       render_kw={"autocomplete": "name"})
+
+
+def _text(label, limit, autocomplete=None, area=False):
+    kind = TextAreaField if area else StringField
+    return kind(label, filters=[_without_nul], validators=[Optional(), Length(max=limit)],
+                render_kw={"autocomplete": autocomplete} if autocomplete else None)
+
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(),
-                                                          Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+    email = _email()
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)],
+                             render_kw={"autocomplete": "current-password"})
 
+
+class RegisterForm(FlaskForm):
+    name = _name(_l("Your name"))
+    email = _email()
+    password = _password(_l("Password"))
+    password_again = _password_again(_l("Password again"), "password")
+    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    postcode = _text(_l("Postcode (optional)"), 10, "postal-code")
+    district = _text(_l("District (optional)"), 80)
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"),
+                                     validators=[DataRequired(), Length(max=1024)],
+                                     render_kw={"autocomplete": "current-password"})
+    new_password = _password(_l("New password"))
+    new_password_again = _password_again(_l("New password again"), "new_password")
+
+
+class PasswordForgotForm(FlaskForm):
+    email = _email()
+
+
+class PasswordResetForm(FlaskForm):
+    password = _password(_l("New password"))
+    password_again = _password_again(_l("New password again"), "password")
+
+
+class ProfileForm(FlaskForm):
+    name = _name(_l("Name"))
+    about = _text(_l("About me"), 5000, area=True)
+    skills = _text(_l("What I can do well"), 5000, area=True)
+    availability = _text(_l("When I have time"), 2000, area=True)
+    email_visibility = SelectField(_l("Who may see my e-mail address?"),
+                                   choices=VISIBILITY_CHOICES)
+    phone = _text(_l("Phone"), 40, "tel")
+    phone_visibility = SelectField(_l("Who may see my phone number?"),
+                                   choices=VISIBILITY_CHOICES)
+    address = _text(_l("Street and house number"), 200, "street-address")
+    address_visibility = SelectField(_l("Who may see my address?"),
+                                     choices=VISIBILITY_CHOICES)
+    postcode = _text(_l("Postcode"), 10, "postal-code")
+    district = _text(_l("District"), 80)
+    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+
+    def profile_fields(self) -> dict:
+        return {name: field.data for name, field in self._fields.items()
+                if name != "csrf_token"}
+
+
+class CoordinatorProfileForm(ProfileForm):
+    """A coordinator may also correct the e-mail address (the log-in name)."""
+
+    email = _email()
+
+
+class HouseholdMemberForm(FlaskForm):
+    name = _name(_l("Name"))
+    email = _email()
+    password = _password(_l("Password"))
+    password_again = _password_again(_l("Password again"), "password")
+
+
+class DirectorySearch(Form):
+    """The directory's search: a GET form, so it needs no CSRF token."""
+
+    q = StringField(_l("Search by name, district, postcode or skill"),
+                    filters=[_without_nul], validators=[Optional(), Length(max=200)])
+    status = SelectField(_l("Status"), choices=[
+        SelectChoice("active", _l("active")), SelectChoice("pending", _l("waiting for admission")),
+        SelectChoice("suspended", _l("suspended")), SelectChoice("left", _l("has left")),
+        SelectChoice("", _l("all"))], default="active")
+
+
+# --- logging in and out ----------------------------------------------------------
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
@@ -38,8 +176,17 @@ def login():
                 form.form_errors.append(_("Wrong e-mail address or password."))
             else:
                 login_user(member)
-                return redirect(url_for("web.dashboard"))
+                return redirect(_local_target(request.args.get("next"))
+                                or url_for("web.dashboard"))
     return render_template("members/login.html", form=form)
+
+
+def _local_target(target: str | None) -> str | None:
+    """Where Flask-Login wanted to go before the log-in, if it is a page of this site."""
+    if (not target or not target.startswith("/") or target.startswith("//")
+            or any(char == "\\" or char.isspace() or not char.isprintable() for char in target)):
+        return None  # browsers drop tabs and read a backslash as "/": off-site again
+    return target
 
 
 @bp.route("/logout", methods=["POST"])
@@ -47,3 +194,202 @@ def logout():
     logout_user()
     flash(_("You have logged out."))
     return redirect(url_for("members.login"))
+
+
+# --- registering -------------------------------------------------------------------
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    """Self-registration in one ring; with several rings and none given, a chooser."""
+    if current_user.is_authenticated:
+        return redirect(url_for("web.dashboard"))
+    slug = request.args.get("ring", "").strip()
+    if not slug:
+        rings = all_rings(db.session)
+        if len(rings) != 1:
+            return render_template("members/choose_ring.html", rings=rings)
+        slug = rings[0].slug
+    if not SLUG.match(slug):
+        abort(404)
+    ring = ring_by_slug(db.session, slug)  # NotFound: a 404 page
+    if not ring.registration_open:
+        return render_template("members/register_closed.html", ring=ring)
+    form = RegisterForm()
+    if request.method == "GET":
+        form.language.data = str(get_locale() or "de")
+    if form.validate_on_submit():
+        try:
+            atomic(service.register, ring_slug=ring.slug, name=form.name.data,
+                   email=form.email.data, password=form.password.data,
+                   language=form.language.data, postcode=form.postcode.data,
+                   district=form.district.data)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            return redirect(url_for("members.registered", ring=ring.slug))
+    return render_template("members/register.html", form=form, ring=ring)
+
+
+@bp.route("/register/done")
+def registered():
+    slug = request.args.get("ring", "")
+    if not SLUG.match(slug):
+        abort(404)
+    ring = ring_by_slug(db.session, slug)
+    return render_template("members/registered.html", ring=ring)
+
+
+# --- passwords ---------------------------------------------------------------------
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            atomic(service.change_password, current_actor(),
+                   current=form.current_password.data, new=form.new_password.data)
+        except DomainError as error:
+            show_error(form, error, {"password": "new_password"})
+        else:
+            flash(_("Your password has been changed."))
+            return redirect(url_for("web.dashboard"))
+    return render_template("members/password_change.html", form=form)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    """Always the same answer, so nobody learns which addresses belong to members."""
+    form = PasswordForgotForm()
+    if form.validate_on_submit():
+        atomic(service.request_password_reset, form.email.data)
+        return render_template("members/password_forgot_sent.html", email=form.email.data)
+    return render_template("members/password_forgot.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    form = PasswordResetForm()
+    try:
+        service.member_for_reset_token(db.session, token)
+    except DomainError as error:
+        return render_template("members/password_reset_invalid.html", message=error.message)
+    if form.validate_on_submit():
+        try:
+            atomic(service.reset_password, token=token, password=form.password.data)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            logout_user()
+            flash(_("Your new password is set. Please log in with it."))
+            return redirect(url_for("members.login"))
+    return render_template("members/password_reset.html", form=form)
+
+
+# --- the directory and profiles ------------------------------------------------------
+
+@bp.route("/members")
+@login_required
+def directory():
+    """Active members of the ring (coordinators may look at other states too)."""
+    actor = current_actor()
+    search = DirectorySearch(request.args)
+    q = (search.q.data or "")[:200]
+    status = search.status.data if actor.is_coordinator else "active"
+    page_number = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+    statement = service.directory(actor, q=q, status=status if status in STATUSES else None)
+    page = page_of(db.session, statement, page=page_number, per_page=DIRECTORY_PAGE_SIZE)
+    return render_template("members/directory.html", search=search, page=page,
+                           members=page["items"])
+
+
+@bp.route("/members/<int:member_id>")
+@login_required
+def profile(member_id: int):
+    actor = current_actor()
+    member = service.get_member(db.session, actor.ring_id, member_id)  # NotFound: 404
+    shown = service.visible_profile(member, actor)
+    talents = db.session.scalars(current_talents(actor.ring_id, member_id=member.id)).all()
+    may_edit = member.id == actor.member_id or actor.is_coordinator
+    people = service.household(db.session, member) if may_edit else []
+    return render_template(
+        "members/profile.html", member=member, shown=shown, talents=talents,
+        may_edit=may_edit, housemates=[p for p in people if p.id != member.id],
+        talent_url=lambda talent: _url_if_served("market.talent", talent_id=talent.id),
+        coordination_url=_url_if_served("coordination.member", member_id=member.id)
+        if actor.is_coordinator else None)
+
+
+def _url_if_served(endpoint: str, **values) -> str | None:
+    """A link into another area's pages, where that area serves them."""
+    if endpoint not in current_app.view_functions:
+        return None
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def edit_own_profile():
+    member = current_user._get_current_object()
+    form = ProfileForm(obj=member)
+    if form.validate_on_submit() and _save_profile(form, member.id):
+        flash(_("Your profile has been saved."))
+        return redirect(url_for("members.edit_own_profile"))
+    return _own_profile_page(form, HouseholdMemberForm(prefix="household"))
+
+
+@bp.route("/profile/household", methods=["POST"])
+@login_required
+def add_household_member():
+    household_form = HouseholdMemberForm(prefix="household")
+    if household_form.validate_on_submit():
+        try:
+            person = atomic(service.add_household_member, current_actor(),
+                            name=household_form.name.data, email=household_form.email.data,
+                            password=household_form.password.data,
+                            language=current_user.language)
+        except DomainError as error:
+            show_error(household_form, error)
+        else:
+            flash(_("%(name)s now shares your account and can log in with their own "
+                    "e-mail address and password.", name=person.name))
+            return redirect(url_for("members.edit_own_profile") + "#household")
+    return _own_profile_page(ProfileForm(obj=current_user._get_current_object(), formdata=None),
+                             household_form)
+
+
+def _own_profile_page(form: ProfileForm, household_form: HouseholdMemberForm):
+    member = current_user._get_current_object()
+    return render_template(
+        "members/profile_edit.html", form=form, member=member, own=True,
+        household=service.household(db.session, member), household_form=household_form,
+        may_add=service.may_add_household_member(db.session, member))
+
+
+@bp.route("/members/<int:member_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_profile(member_id: int):
+    """A coordinator edits a member of the ring; a member is sent to /profile."""
+    actor = current_actor()
+    if member_id == actor.member_id:
+        return redirect(url_for("members.edit_own_profile"))
+    member = service.editable_member(db.session, actor, member_id)  # 404 / 403
+    form = CoordinatorProfileForm(obj=member)
+    if form.validate_on_submit() and _save_profile(form, member.id):
+        flash(_("The profile of %(name)s has been saved.", name=form.name.data))
+        return redirect(url_for("members.profile", member_id=member.id))
+    return render_template("members/profile_edit.html", form=form, member=member, own=False,
+                           household=service.household(db.session, member))
+
+
+def _save_profile(form: ProfileForm, member_id: int) -> bool:
+    try:
+        atomic(service.update_profile, current_actor(), member_id, **form.profile_fields())
+    except DomainError as error:
+        show_error(form, error)
+        return False
+    return True
+
