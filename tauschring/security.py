@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hmac
+
 from flask import Flask
 
 from tauschring.db import db
-from tauschring.members.models import Member
+from tauschring.members.models import Member, session_fingerprint
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'")
@@ -18,11 +20,13 @@ def init_security(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def load_member(member_id: str):
+    def load_member(session_key: str):
+        member_id, _, fingerprint = session_key.partition(":")
         if not member_id.isdigit():
             return None
         member = db.session.get(Member, int(member_id))
-        if member is None or member.status == "left":
+        if member is None or member.status == "left" or not hmac.compare_digest(
+                fingerprint, session_fingerprint(member.password_hash)):
             return None
         return member
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pytest
 import requests
 import sqlalchemy as sa
+from flask import g
 from webtest.http import StopableWSGIServer
 
 from tauschring.actors import Actor
@@ -37,7 +38,12 @@ _counter = itertools.count()
 def make_app(database_url: str, instance, **config):
     settings = Settings(database_url=database_url, secret_key="test-secret",
                         instance_path=str(instance))
-    return create_app(settings, TESTING=True, ARGON2_COST=FAST_ARGON2, **config)
+    app = create_app(settings, TESTING=True, ARGON2_COST=FAST_ARGON2, **config)
+    # The `app` fixture keeps one app context open for the test's own code, and
+    # the test client's requests run inside it: start each request with an empty
+    # `g` (logged-in member, language) as a real server would.
+    app.before_request_funcs.setdefault(None, []).insert(0, lambda: g.__dict__.clear())
+    return app
 
 
 def _pg_url(name: str) -> str:

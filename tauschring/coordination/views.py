@@ -105,6 +105,15 @@ class SettingsForm(FlaskForm):
     talent_lifetime_days = IntegerField(_l("Days until offers and requests expire"),
                                         validators=[InputRequired(),
                                                     NumberRange(min=0, max=36500)])
+    dispute_window_days = IntegerField(_l("Days in which a booking may be disputed"),
+                                       validators=[InputRequired(),
+                                                   NumberRange(min=0, max=3650)])
+    auto_confirm_days = IntegerField(_l("Confirm proposals automatically after days"),
+                                     validators=[InputRequired(),
+                                                 NumberRange(min=0, max=365)])
+    fee_minutes = HoursField(_l("Account fee"))
+    fee_period = SelectField(_l("Fee charged per"), choices=[
+        ("month", _l("month")), ("year", _l("year"))])
 
 
 # --- helpers -------------------------------------------------------------------

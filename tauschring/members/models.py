@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
 
 from flask_login import UserMixin
@@ -9,6 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tauschring.db import Base, UtcDateTime, utcnow
 
 ROLES = ("member", "coordinator", "admin")
+
+
+def session_fingerprint(password_hash: str) -> str:
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
 STATUSES = ("pending", "active", "suspended", "left")
 # Who may see a contact field: the ring's coordinators only, or every member.
 VISIBILITIES = ("coordinators", "members")
@@ -62,6 +69,11 @@ class Member(UserMixin, Base):
 
     ring = relationship("Ring", lazy="joined")
     account = relationship("Account", lazy="select")
+
+    def get_id(self) -> str:
+        """The session's key: the id and a fingerprint of the password hash, so a
+        password change or reset logs out every other session (see security.py)."""
+        return f"{self.id}:{session_fingerprint(self.password_hash)}"
 
     @property
     def is_coordinator(self) -> bool:

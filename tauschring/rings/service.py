@@ -73,7 +73,8 @@ def require_admin(actor: Actor) -> None:
 # Settings a coordinator may change, with their checks.
 SETTINGS = ("name", "description", "contact_email", "unit_name", "default_min_balance",
             "default_max_balance", "starting_credit", "registration_open", "household_size",
-            "talent_lifetime_days")
+            "talent_lifetime_days", "dispute_window_days", "auto_confirm_days", "fee_minutes",
+            "fee_period")
 
 
 def update_settings(session: Session, actor: Actor, **changes) -> Ring:
@@ -109,16 +110,33 @@ def _check_setting(name: str, value) -> None:
     elif name == "registration_open":
         if not isinstance(value, bool):
             raise Invalid("Yes or no, please.", code="setting_invalid", field=name)
+    elif name == "fee_period":
+        if value not in ("month", "year"):
+            raise Invalid("Per month or per year, please.", code="setting_invalid",
+                          field=name)
     else:
         nullable = name.startswith("default_")
         if value is None and nullable:
             return
         if isinstance(value, bool) or not isinstance(value, int):
             raise Invalid("A whole number, please.", code="setting_invalid", field=name)
-        minimum = {"starting_credit": 0, "household_size": 1, "talent_lifetime_days": 0}
-        if name in minimum and value < minimum[name]:
-            raise Invalid(f"At least {minimum[name]}, please.", code="setting_invalid",
+        low, high = NUMBER_RANGES[name]
+        if not low <= value <= high:
+            raise Invalid(f"A number from {low} to {high}, please.", code="setting_invalid",
                           field=name)
+
+
+# Bounds of the numeric settings: sensible, and inside the database's columns.
+NUMBER_RANGES = {
+    "default_min_balance": (-10**9, 10**9),
+    "default_max_balance": (-10**9, 10**9),
+    "starting_credit": (0, 100_000),
+    "household_size": (1, 100),
+    "talent_lifetime_days": (0, 36_500),
+    "dispute_window_days": (0, 3_650),
+    "auto_confirm_days": (0, 365),
+    "fee_minutes": (0, 100_000),
+}
 
 
 # --- the admin's view across rings ---------------------------------------------
