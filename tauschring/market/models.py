@@ -35,7 +35,7 @@ class Category(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     def name(self, language: str) -> str:
-        return self.name_en if language == "en" else self.name_de
+        return self.name_en if str(language) == "en" else self.name_de
 
 
 class Talent(Base):

@@ -113,6 +113,24 @@ def update_category(session: Session, actor: Actor, category_id: int, *,
     return category
 
 
+def move_category(session: Session, actor: Actor, category_id: int, offset: int) -> Category:
+    """Move a category `offset` places up (negative) or down (positive) in the list;
+    the positions of the ring's categories are renumbered 0, 1, 2, ... on the way."""
+    actor.require_coordinator()
+    category = get_category(session, actor.ring_id, category_id)
+    ordered = categories(session, actor.ring_id, include_inactive=True)
+    index = min(max(0, ordered.index(category) + offset), len(ordered) - 1)
+    ordered.remove(category)
+    ordered.insert(index, category)
+    for position, each in enumerate(ordered):
+        each.position = position
+    auditlog.record(session, ring_id=actor.ring_id, actor_id=actor.member_id,
+                    action="category.move", subject=f"category:{category.id}",
+                    position=index)
+    session.flush()
+    return category
+
+
 def _require_trading(session: Session, actor: Actor) -> Member:
     member = session.get(Member, actor.member_id) if actor.member_id else None
     if member is None or member.status != "active":
@@ -178,28 +196,37 @@ def create_talent(session: Session, actor: Actor, *, kind: str, title: str,
 
 
 def get_talent(session: Session, actor: Actor, talent_id: int) -> Talent:
-    """A talent of the actor's ring; withdrawn ones only for owner and coordinators."""
+    """A talent of the actor's ring. One that is not current (withdrawn, expired, or
+    of a member who cannot trade now) only for its owner and coordinators."""
     talent = session.get(Talent, talent_id)
     if talent is None or talent.ring_id != actor.ring_id or (
-            talent.status != "active" and not _may_edit(actor, talent)):
+            not is_current(talent) and not may_edit(actor, talent)):
         raise NotFound(f"Talent {talent_id} does not exist.", code="talent_not_found")
     return talent
 
 
-def _may_edit(actor: Actor, talent: Talent) -> bool:
+def is_current(talent: Talent, today: date | None = None) -> bool:
+    """Listed in the market: what `current_talents` selects, for one talent."""
+    today = today or utcnow().date()
+    return (talent.status == "active" and talent.member.status == "active"
+            and (talent.expires_on is None or talent.expires_on >= today))
+
+
+def may_edit(actor: Actor, talent: Talent) -> bool:
     return actor.is_coordinator or talent.member_id == actor.member_id
 
 
-def _editable(session: Session, actor: Actor, talent_id: int) -> Talent:
+def editable_talent(session: Session, actor: Actor, talent_id: int) -> Talent:
+    """The talent, if the actor may change it: its owner or a coordinator."""
     talent = get_talent(session, actor, talent_id)
-    if not _may_edit(actor, talent):
+    if not may_edit(actor, talent):
         raise Forbidden("Only the member who posted it or a coordinator may change this "
                         "talent.", code="not_owner")
     return talent
 
 
 def update_talent(session: Session, actor: Actor, talent_id: int, **fields) -> Talent:
-    talent = _editable(session, actor, talent_id)
+    talent = editable_talent(session, actor, talent_id)
     for name, value in _clean_talent_fields(session, actor.ring_id, fields).items():
         setattr(talent, name, value)
     talent.updated_at = utcnow()
@@ -208,7 +235,7 @@ def update_talent(session: Session, actor: Actor, talent_id: int, **fields) -> T
 
 
 def withdraw_talent(session: Session, actor: Actor, talent_id: int) -> Talent:
-    talent = _editable(session, actor, talent_id)
+    talent = editable_talent(session, actor, talent_id)
     talent.status = "withdrawn"
     talent.updated_at = utcnow()
     session.flush()
@@ -217,7 +244,7 @@ def withdraw_talent(session: Session, actor: Actor, talent_id: int) -> Talent:
 
 def renew_talent(session: Session, actor: Actor, talent_id: int) -> Talent:
     """'Still current?' — yes: the talent runs for another ring-set period."""
-    talent = _editable(session, actor, talent_id)
+    talent = editable_talent(session, actor, talent_id)
     talent.status = "active"
     talent.expires_on = default_expiry(session.get(Ring, talent.ring_id))
     talent.updated_at = utcnow()

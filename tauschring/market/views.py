@@ -1,7 +1,435 @@
-"""Pages for the market."""
+"""Pages for the market: browse and search talents, post and keep one's own,
+the coordinators' categories and the printable market newsletter."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from io import BytesIO
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import format_date, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from werkzeug.routing import BuildError
+from wtforms import DateField, RadioField, SearchField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from tauschring.api.limits import ID_MAX
+from tauschring.api.pagination import page_of
+from tauschring.api.problems import handle_domain_error
+from tauschring.db import atomic, db, utcnow
+from tauschring.errors import DomainError, Forbidden, Invalid
+from tauschring.market import service
+from tauschring.market.models import Category
+from tauschring.members.models import Member
+from tauschring.members.service import visible_profile
+from tauschring.rings.models import Ring
+from tauschring.web.access import coordinator_required, current_actor
+from tauschring.web.forms import show_error
+
+try:  # WTForms 3.3 wants choices as SelectChoice; older ones know tuples only.
+    from wtforms.fields.choices import SelectChoice as _choice
+except ImportError:  # pragma: no cover
+    def _choice(value, label):
+        return (value, label)
 
 bp = Blueprint("market", __name__)
+
+PER_PAGE = 20
+MAX_PAGE = 100_000
+
+KIND_LABELS = {"offer": _l("Offer"), "request": _l("Request")}
+
+# The services speak English; these are the refusals these pages can meet, in the
+# reader's language (the service's text stays the fallback for any other code).
+MESSAGES = {
+    "member_not_active": _l("Only active members of the ring can post offers and "
+                            "requests."),
+    "not_owner": _l("Only the member who posted it or a coordinator may change this."),
+    "talent_not_found": _l("This offer or request does not exist, or is no longer "
+                           "current."),
+    "category_not_found": _l("This category does not exist."),
+    "category_unknown": _l("Please choose one of the categories."),
+    "category_name_invalid": _l("A category needs a name of at most 80 characters."),
+    "title_invalid": _l("The title needs 1 to %(max)d characters.", max=service.TITLE_MAX),
+    "description_too_long": _l("The description may have at most %(max)d characters.",
+                               max=service.DESCRIPTION_MAX),
+    "expiry_in_past": _l("The date lies in the past."),
+    "kind_invalid": _l("Please choose offer or request."),
+    "coordinator_only": _l("Only a coordinator of this ring may do this."),
+}
+
+
+def _localised(error: DomainError) -> DomainError:
+    if error.code in MESSAGES:
+        error.message = str(MESSAGES[error.code])
+    return error
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(error: DomainError):
+    """Refusals outside a form (403, 404) become the shared error page."""
+    return handle_domain_error(_localised(error))
+
+
+def _no_nul(text):
+    # PostgreSQL cannot store or compare NUL characters; nobody types them.
+    return text.replace("\x00", "") if isinstance(text, str) else text
+
+
+def _strip(text):
+    return _no_nul(text).strip() if isinstance(text, str) else text
+
+
+@bp.context_processor
+def _helpers():
+    return {"category_name": category_name, "kind_label": kind_label,
+            "member_url": member_url, "has_page": lambda endpoint: endpoint in
+            current_app.view_functions}
+
+
+def category_name(category: Category) -> str:
+    # get_locale() is a babel Locale; Category.name() compares with the code "en".
+    return category.name(str(get_locale()))
+
+
+def kind_label(kind: str) -> str:
+    return str(KIND_LABELS.get(kind, kind))
+
+
+def member_url(member_id: int) -> str | None:
+    """The member's profile page, once the members area has one."""
+    if "members.profile" not in current_app.view_functions:
+        return None
+    for name in ("member_id", "id"):
+        try:
+            return url_for("members.profile", **{name: member_id})
+        except BuildError:
+            continue
+    return None
+
+
+def _int_arg(name: str, default: int | None = None, maximum: int = ID_MAX) -> int | None:
+    value = request.args.get(name, "")
+    if value.isascii() and value.isdigit() and 0 < int(value) <= maximum:
+        return int(value)
+    return default
+
+
+# --- browsing --------------------------------------------------------------------
+
+class MarketFilter(FlaskForm):
+    """The market's filters: a GET form, so every view of the market is a link.
+
+    Each filter is read on its own; one that makes no sense is left out, not refused.
+    """
+
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Search words"))
+    kind = SelectField(_l("Offers or requests"),
+                       choices=[_choice("", _l("Offers and requests")),
+                                _choice("offer", _l("Offers only")),
+                                _choice("request", _l("Requests only"))])
+    category = SelectField(_l("Category"))
+    district = StringField(_l("District or postcode"))
+
+
+def _text_arg(name: str, max_length: int) -> str:
+    return _no_nul(request.args.get(name, "")).strip()[:max_length]
+
+
+@bp.route("/market")
+@login_required
+def index():
+    actor = current_actor()
+    all_categories = service.categories(db.session, actor.ring_id, include_inactive=True)
+    kind = request.args.get("kind") if request.args.get("kind") in KIND_LABELS else None
+    selected = next((c for c in all_categories if c.id == _int_arg("category")), None)
+    owner_id = _int_arg("member")
+    owner = db.session.get(Member, owner_id) if owner_id else None
+    if owner is not None and owner.ring_id != actor.ring_id:
+        owner = None
+    filters = {"kind": kind, "q": _text_arg("q", 200), "district": _text_arg("district", 80),
+               "member_id": owner.id if owner else None}
+
+    form = MarketFilter(data={**filters, "category": str(selected.id) if selected else ""},
+                        formdata=None)
+    form.category.choices = [_choice("", _("All categories"))] + [
+        _choice(str(c.id), category_name(c)) for c in all_categories]
+    page = page_of(db.session, service.current_talents(
+        actor.ring_id, category_id=selected.id if selected else None, **filters),
+        page=_int_arg("page", 1, MAX_PAGE), per_page=PER_PAGE)
+    counts = _counts_by_category(actor.ring_id, filters)
+    return render_template(
+        "market/index.html", form=form, page=page, counts=counts, total=sum(counts.values()),
+        categories=[c for c in all_categories if counts.get(c.id) or c == selected
+                    or (c.active and not any(filters.values()))],
+        selected=selected, owner=owner, districts=_districts(actor.ring_id),
+        browse_args={name: value for name, value in request.args.items()
+                     if name not in ("page", "category") and value},
+        filtered=any(filters.values()) or selected is not None)
+
+
+def _counts_by_category(ring_id: int, filters: dict) -> dict[int, int]:
+    """How many current talents each category holds, under the other filters."""
+    listed = service.current_talents(ring_id, **filters).order_by(None).subquery()
+    rows = db.session.execute(select(listed.c.category_id, func.count())
+                              .group_by(listed.c.category_id))
+    return {category_id: count for category_id, count in rows}
+
+
+def _districts(ring_id: int) -> list[str]:
+    """The districts the ring's active members live in: suggestions for the filter."""
+    return list(db.session.scalars(
+        select(Member.district).distinct().where(Member.ring_id == ring_id,
+                                                Member.status == "active",
+                                                Member.district != "")
+        .order_by(Member.district)))
+
+
+@bp.route("/talents/mine")
+@login_required
+def mine():
+    """Every talent of the member's own, current or not: to renew or post again."""
+    today = utcnow().date()
+    talents = [(t, service.is_current(t, today))
+               for t in db.session.scalars(service.talents_of_member(current_user.id))]
+    return render_template("market/mine.html", talents=talents, today=today)
+
+
+@bp.route("/talents/<int:talent_id>")
+@login_required
+def talent(talent_id: int):
+    actor = current_actor()
+    found = service.get_talent(db.session, actor, talent_id)
+    ring = db.session.get(Ring, actor.ring_id)
+    return render_template(
+        "market/talent.html", talent=found, contact=visible_profile(found.member, actor),
+        may_edit=service.may_edit(actor, found), current=service.is_current(found),
+        expired=found.expires_on is not None and found.expires_on < utcnow().date(),
+        renewed_until=service.default_expiry(ring))
+
+
+# --- posting and keeping one's own talents ---------------------------------------
+
+class TalentForm(FlaskForm):
+    kind = RadioField(_l("What is it?"), default="offer",
+                      choices=[_choice("offer", _l("An offer: I can do this for others")),
+                               _choice("request", _l("A request: I am looking for help"))])
+    title = StringField(_l("Title"), filters=[_strip],
+                        validators=[DataRequired(), Length(max=service.TITLE_MAX)])
+    description = TextAreaField(_l("Description"), filters=[_strip],
+                                validators=[Length(max=service.DESCRIPTION_MAX)])
+    # No category is preselected: people choose one rather than skip past it.
+    category = SelectField(_l("Category"), validators=[
+        DataRequired(message=_l("Please choose one of the categories."))])
+    # Browsers without a date picker show a text box; people there type 31.12.2025.
+    expires_on = DateField(_l("Current until (optional)"), validators=[Optional()],
+                           format=["%Y-%m-%d", "%d.%m.%Y"])
+
+    def fields(self) -> dict:
+        return {"kind": self.kind.data, "title": self.title.data,
+                "description": self.description.data,
+                "category_id": int(self.category.data), "expires_on": self.expires_on.data}
+
+
+FIELD_NAMES = {"category_id": "category"}
+
+
+def _category_choices(form: TalentForm, ring_id: int, keep: Category | None = None) -> None:
+    choices = service.categories(db.session, ring_id)
+    if keep is not None and keep not in choices:
+        choices.append(keep)  # a talent stays in its category after it is deactivated
+    form.category.choices = [_choice("", _("Please choose"))] + [
+        _choice(str(c.id), category_name(c)) for c in choices]
+
+
+def _lifetime_hint() -> str:
+    days = current_user.ring.talent_lifetime_days
+    if not days:
+        return _("Leave empty if it stays current until you withdraw it.")
+    return _("Leave empty to keep it current for %(days)d days; you can renew it then.",
+             days=days)
+
+
+@bp.route("/talents/new", methods=["GET", "POST"])
+@login_required
+def new_talent():
+    actor = current_actor()
+    form = TalentForm()
+    _category_choices(form, actor.ring_id)
+    if form.validate_on_submit():
+        try:
+            created = atomic(lambda session: service.create_talent(
+                session, actor, **form.fields()).id)
+        except (Invalid, Forbidden) as error:
+            if isinstance(error, Forbidden) and error.code != "member_not_active":
+                raise
+            show_error(form, _localised(error), FIELD_NAMES)
+            return render_template("market/talent_form.html", form=form, talent=None,
+                                   hint=_lifetime_hint()), error.status
+        flash(_("Your offer or request is now in the market."))
+        return redirect(url_for("market.talent", talent_id=created))
+    return render_template("market/talent_form.html", form=form, talent=None,
+                           hint=_lifetime_hint())
+
+
+@bp.route("/talents/<int:talent_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_talent(talent_id: int):
+    actor = current_actor()
+    found = service.editable_talent(db.session, actor, talent_id)
+    form = TalentForm(data={"kind": found.kind, "title": found.title,
+                            "description": found.description,
+                            "category": str(found.category_id),
+                            "expires_on": found.expires_on})
+    _category_choices(form, actor.ring_id, keep=found.category)
+    if form.validate_on_submit():
+        fields = form.fields()
+        if fields["category_id"] == found.category_id:
+            del fields["category_id"]  # unchanged, even if since deactivated
+        if fields["expires_on"] is None:
+            fields["expires_on"] = service.default_expiry(current_user.ring)
+        try:
+            atomic(lambda session: service.update_talent(session, actor, talent_id, **fields))
+        except Invalid as error:
+            show_error(form, _localised(error), FIELD_NAMES)
+            return render_template("market/talent_form.html", form=form, talent=found,
+                                   hint=_lifetime_hint()), error.status
+        flash(_("Your changes are saved."))
+        return redirect(url_for("market.talent", talent_id=talent_id))
+    return render_template("market/talent_form.html", form=form, talent=found,
+                           hint=_lifetime_hint())
+
+
+@bp.route("/talents/<int:talent_id>/withdraw", methods=["GET", "POST"])
+@login_required
+def withdraw_talent(talent_id: int):
+    """GET asks "really?", POST withdraws: one stray tap on a phone removes nothing."""
+    actor = current_actor()
+    if request.method == "GET":
+        found = service.editable_talent(db.session, actor, talent_id)
+        return render_template("market/withdraw.html", talent=found)
+    atomic(service.withdraw_talent, actor, talent_id)
+    flash(_("The offer or request is withdrawn. You can post it again at any time."))
+    return redirect(url_for("market.talent", talent_id=talent_id))
+
+
+@bp.route("/talents/<int:talent_id>/renew", methods=["POST"])
+@login_required
+def renew_talent(talent_id: int):
+    """The answer to "still current?": yes."""
+    renewed = atomic(lambda session: service.renew_talent(
+        session, current_actor(), talent_id).expires_on)
+    if renewed:
+        flash(_("Thank you! It stays in the market until %(date)s.",
+                date=_format_date(renewed)))
+    else:
+        flash(_("Thank you! It stays in the market."))
+    return redirect(url_for("market.talent", talent_id=talent_id))
+
+
+def _format_date(value) -> str:
+    return format_date(value, "medium")
+
+
+# --- categories (coordinators) ---------------------------------------------------
+
+class CategoryForm(FlaskForm):
+    name_de = StringField(_l("Name in German"), filters=[_strip],
+                          validators=[DataRequired(), Length(max=80)])
+    name_en = StringField(_l("Name in English (optional)"), filters=[_strip],
+                          validators=[Length(max=80)])
+
+
+@bp.route("/coordination/categories", methods=["GET", "POST"])
+@coordinator_required
+def categories():
+    actor = current_actor()
+    form = CategoryForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            atomic(lambda session: service.create_category(
+                session, actor, name_de=form.name_de.data, name_en=form.name_en.data))
+        except Invalid as error:
+            show_error(form, _localised(error))
+            status = error.status
+        else:
+            flash(_("The category is added at the end of the list."))
+            return redirect(url_for("market.categories"))
+    elif form.errors:
+        status = 422
+    listed = service.categories(db.session, actor.ring_id, include_inactive=True)
+    counts = _counts_by_category(actor.ring_id, {})
+    return render_template("market/categories.html", form=form, categories=listed,
+                           counts=counts), status
+
+
+@bp.route("/coordination/categories/<int:category_id>/edit", methods=["GET", "POST"])
+@coordinator_required
+def edit_category(category_id: int):
+    actor = current_actor()
+    category = service.get_category(db.session, actor.ring_id, category_id)
+    form = CategoryForm(obj=category)
+    if form.validate_on_submit():
+        try:
+            atomic(lambda session: service.update_category(
+                session, actor, category_id, name_de=form.name_de.data,
+                name_en=form.name_en.data))
+        except Invalid as error:
+            show_error(form, _localised(error))
+            return render_template("market/category_form.html", form=form,
+                                   category=category), error.status
+        flash(_("The category is renamed."))
+        return redirect(url_for("market.categories"))
+    return render_template("market/category_form.html", form=form, category=category)
+
+
+@bp.route("/coordination/categories/<int:category_id>/active", methods=["POST"])
+@coordinator_required
+def set_category_active(category_id: int):
+    active = request.form.get("active") == "1"
+    atomic(lambda session: service.update_category(session, current_actor(), category_id,
+                                                   active=active))
+    flash(_("The category is active again: members can choose it.") if active else
+          _("The category is deactivated: no new talents can be posted in it."))
+    return redirect(url_for("market.categories", _anchor=f"category-{category_id}"))
+
+
+@bp.route("/coordination/categories/<int:category_id>/move", methods=["POST"])
+@coordinator_required
+def move_category(category_id: int):
+    offset = -1 if request.form.get("direction") == "up" else 1
+    atomic(service.move_category, current_actor(), category_id, offset)
+    return redirect(url_for("market.categories", _anchor=f"category-{category_id}"))
+
+
+# --- the printable market newsletter ---------------------------------------------
+
+@bp.route("/coordination/newsletter.pdf")
+@coordinator_required
+def newsletter():
+    from tauschring.market.newsletter import newsletter_filename, render_newsletter
+
+    ring = db.session.get(Ring, current_user.ring_id)
+    pdf, day = render_newsletter(db.session, ring)
+    response = send_file(BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
+                         download_name=newsletter_filename(ring, day))
+    # Members' phone numbers and addresses: not for shared caches.
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+

@@ -1,0 +1,98 @@
+"""The printable market newsletter ("Marktzeitung"): every current offer and
+request of a ring on A4 paper, grouped by category, for members who read on paper.
+
+Contact lines are those every member may see, whoever prints the newsletter:
+the paper is handed round the ring.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask import render_template
+from flask_babel import get_locale, gettext, to_user_timezone
+from sqlalchemy.orm import Session
+
+from tauschring.actors import Actor
+from tauschring.db import utcnow
+from tauschring.market.models import Category, Talent
+from tauschring.market.service import current_talents
+from tauschring.members.service import visible_profile
+from tauschring.rings.models import Ring
+
+# What a member may read in print: never the address, which stays with the office.
+PRINTED_CONTACTS = ("phone", "email")
+
+
+@dataclass
+class Entry:
+    talent: Talent
+    contacts: dict[str, str]
+
+
+@dataclass
+class Section:
+    category: Category
+    offers: list[Entry] = field(default_factory=list)
+    requests: list[Entry] = field(default_factory=list)
+
+
+def newsletter_sections(session: Session, ring: Ring, today: date | None = None
+                        ) -> list[Section]:
+    """Categories in their list order, each with its current offers and requests
+    (alphabetical by title); categories without any are left out."""
+    reader = Actor(ring_id=ring.id, member_id=None, role="member")
+    sections: dict[int, Section] = {}
+    for talent in session.scalars(current_talents(ring.id, today=today)):
+        section = sections.setdefault(talent.category_id, Section(talent.category))
+        profile = visible_profile(talent.member, reader)
+        contacts = {name: profile[name] for name in PRINTED_CONTACTS if profile.get(name)}
+        (section.offers if talent.kind == "offer" else section.requests).append(
+            Entry(talent, contacts))
+    for section in sections.values():
+        for entries in (section.offers, section.requests):
+            entries.sort(key=lambda entry: (entry.talent.title.casefold(), entry.talent.id))
+    return sorted(sections.values(), key=lambda s: (s.category.position, s.category.id))
+
+
+def render_newsletter(session: Session, ring: Ring, today: date | None = None
+                      ) -> tuple[bytes, date]:
+    """The newsletter as PDF bytes, and the day it is dated."""
+    from weasyprint import HTML  # slow to import; only the newsletter needs it
+
+    today = today or to_user_timezone(utcnow()).date()
+    html = render_template("market/newsletter.html", ring=ring, today=today,
+                           sections=newsletter_sections(session, ring, today),
+                           language=str(get_locale()),
+                           page_counter=_page_counter(), footer_name=_css_string(ring.name))
+    return HTML(string=html, url_fetcher=_fetch_nothing).write_pdf(), today
+
+
+def newsletter_filename(ring: Ring, day: date) -> str:
+    slug = re.sub(r"[^a-z0-9-]+", "-", ring.slug.lower()).strip("-") or "ring"
+    return f"marktzeitung-{slug}-{day.isoformat()}.pdf"
+
+
+def _page_counter() -> str:
+    """The translated "Page 2 of 5" as the value of a CSS `content` property."""
+    text = gettext("Page %(page)s of %(pages)s", page="\0page\0", pages="\0pages\0")
+    parts = []
+    for piece in text.split("\0"):
+        if piece in ("page", "pages"):
+            parts.append(f"counter({piece})")
+        elif piece:
+            parts.append(_css_string(piece))
+    return " ".join(parts)
+
+
+def _css_string(text: str) -> str:
+    escaped = "".join(c if c.isalnum() or c in " .,:;-/()" else f"\\{ord(c):x} "
+                      for c in text)
+    return f'"{escaped}"'
+
+
+def _fetch_nothing(url: str, *args, **kwargs):
+    # Everything the newsletter needs is inline; it never reaches out.
+    raise ValueError(f"the newsletter loads no resources ({url[:60]})")
