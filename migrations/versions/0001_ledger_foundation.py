@@ -211,6 +211,8 @@ def upgrade():
 def downgrade():
     for table in APPEND_ONLY:
         drop_append_only_triggers(table)
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION IF EXISTS tauschring_append_only()")
     with op.batch_alter_table('entries', schema=None) as batch_op:
         batch_op.drop_index('ix_entries_account_booked')
 

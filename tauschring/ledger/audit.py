@@ -25,6 +25,25 @@ LIST_LIMIT = 100
 
 
 def audit_ring(session: Session, ring_id: int) -> dict:
+    """Audit one ring as it stands in one consistent moment.
+
+    On PostgreSQL the audit reads a snapshot (REPEATABLE READ) on a connection
+    of its own: under READ COMMITTED every query would see the bookings
+    committed in between, and an audit taken during traffic would report
+    mismatches and a broken chain that do not exist. (SQLite's read
+    transaction is a snapshot already.) The audit sees committed data only.
+    """
+    bind = session.get_bind(mapper=Transfer)
+    if bind.dialect.name != "postgresql":
+        return _audit_ring(session, ring_id)
+    engine = getattr(bind, "engine", bind)
+    with engine.connect() as connection:
+        connection.execution_options(isolation_level="REPEATABLE READ")
+        with Session(bind=connection) as snapshot:
+            return _audit_ring(snapshot, ring_id)
+
+
+def _audit_ring(session: Session, ring_id: int) -> dict:
     ring = session.get(Ring, ring_id)
     accounts = session.scalars(select(Account).where(Account.ring_id == ring_id)
                                .order_by(Account.id)).all()
