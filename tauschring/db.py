@@ -13,10 +13,10 @@ from typing import TypeVar
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, event
-from sqlalchemy.types import TypeDecorator
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.types import TypeDecorator
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -91,6 +91,8 @@ def tune_engine(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+        # SQLite's own lower() knows ASCII only; searches must find "Über" by "über".
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
@@ -102,6 +104,10 @@ def tune_engine(engine: Engine) -> None:
 
 class RetryTransaction(Exception):
     """Raised inside `atomic` to roll back and run the whole unit again."""
+
+
+def _lower(text):
+    return text.lower() if isinstance(text, str) else text
 
 
 def atomic(fn: Callable[..., T], /, *args, **kwargs) -> T:

@@ -88,11 +88,7 @@ def test_expired_withdrawn_and_not_trading_members_talents_are_not_listed(world,
     assert market.browser(coordinator).get(f"/talents/{withdrawn}").status_code == 200
 
 
-def test_search_for_umlauts_ignores_case(world, market, engine_name, request):
-    if engine_name == "sqlite":
-        request.applymarker(pytest.mark.xfail(
-            reason="SQLite's built-in lower() folds ASCII only; tauschring/db.py must "
-                   "register a Unicode-aware lower() on SQLite connections", strict=False))
+def test_search_for_umlauts_ignores_case(world, market):
     ring = world.ring("sonnenberg")
     anna = world.member(ring, "Anna")
     market.post(anna, "Überraschungskuchen")
