@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tauschring.errors import Invalid
@@ -35,8 +36,7 @@ class FeeRun:
 
 def charge(session: Session, *, ring_id: int, period: str,
            booked_by_id: int | None = None) -> FeeRun:
-    # Lock the ring first: two runs for the same ring wait for each other.
-    ring = session.get(Ring, ring_id, with_for_update=True, populate_existing=True)
+    ring = session.get(Ring, ring_id)
     if not ring.fee_minutes:
         raise Invalid("This ring charges no account fee (fee_minutes is 0).",
                       code="no_fee", field="ring")
@@ -70,6 +70,10 @@ def charge(session: Session, *, ring_id: int, period: str,
                 session.add(FeeCharge(ring_id=ring_id, period=period, account_id=account_id,
                                       transfer_id=transfer.id))
                 session.flush()
+        except IntegrityError:
+            # A run at the same moment charged this account first; the savepoint
+            # took our transfer back with the refused charge row.
+            run.already.append(account_id)
         except Invalid as error:
             run.refused.append((account_id, names, error.message))
         else:

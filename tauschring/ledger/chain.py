@@ -15,19 +15,31 @@ from tauschring.rings.models import GENESIS_HASH
 
 __all__ = ["GENESIS_HASH", "transfer_hash", "timestamp"]
 
+# One encoder for all: building one per call would cost more than the hash.
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
-def timestamp(moment: datetime) -> str:
-    """One text form for a moment, whatever the engine hands back."""
-    if moment.tzinfo is None:  # SQLite returns naive datetimes; we store UTC
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+def timestamp(moment: datetime | str) -> str:
+    """One text form for a moment, whatever the engine hands back.
+
+    SQLite returns naive UTC datetimes, or, read without SQLAlchemy's types,
+    the stored text 'YYYY-MM-DD HH:MM:SS.ffffff'; PostgreSQL aware datetimes.
+    """
+    if isinstance(moment, str):
+        if len(moment) == 26 and moment[10] == " ":
+            return f"{moment[:10]}T{moment[11:]}Z"
+        moment = datetime.fromisoformat(moment)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.isoformat(timespec="microseconds") + "Z"
 
 
 def transfer_hash(prev_hash: str, *, ring_id: int, seq: int, debit_account_id: int,
-                  credit_account_id: int, minutes: int, memo: str, booked_at: datetime,
-                  booked_by_id: int | None, exchange_id: int | None, reverses_id: int | None,
+                  credit_account_id: int, minutes: int, memo: str,
+                  booked_at: datetime | str, booked_by_id: int | None,
+                  exchange_id: int | None, reverses_id: int | None,
                   override_reason: str | None) -> str:
-    record = [ring_id, seq, debit_account_id, credit_account_id, minutes, memo,
-              timestamp(booked_at), booked_by_id, exchange_id, reverses_id, override_reason]
-    payload = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    payload = _encode([ring_id, seq, debit_account_id, credit_account_id, minutes, memo,
+                       timestamp(booked_at), booked_by_id, exchange_id, reverses_id,
+                       override_reason])
     return hashlib.sha256(f"{prev_hash}\n{payload}".encode()).hexdigest()

@@ -1,16 +1,16 @@
 """Booking and reversing transfers, and the limits they must respect.
 
-Every booking in a ring first locks the ring's row (the head of its hash
-chain), then the two accounts in ascending id order. The lock makes the
-read-check-write of balances and chain safe with any number of writers; the
-fixed order rules out deadlocks with other account updates.
+Every booking locks its two accounts in ascending id order, then the ring's
+row (the head of its hash chain). The locks make the read-check-write of
+balances and chain safe with any number of writers; the fixed order (exchange,
+accounts, ring) rules out deadlocks between writers.
 """
 
 from __future__ import annotations
 
 from flask import current_app, has_app_context
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Row, bindparam, insert, select, update
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from tauschring import auditlog
 from tauschring.actors import Actor
@@ -71,23 +71,30 @@ def association_account(session: Session, ring_id: int) -> Account:
     return account
 
 
-def _lock_ring(session: Session, ring_id: int) -> Ring:
-    ring = session.scalars(
-        select(Ring).where(Ring.id == ring_id).with_for_update()
-        .execution_options(populate_existing=True)
-    ).first()
-    if ring is None:
-        raise NotFound("Unknown ring.", code="ring_not_found")
-    return ring
+ACCOUNTS, TRANSFERS, ENTRIES, RINGS = (Account.__table__, Transfer.__table__,
+                                       Entry.__table__, Ring.__table__)
+_ACCOUNT_LOCK = (select(ACCOUNTS.c.id, ACCOUNTS.c.ring_id, ACCOUNTS.c.kind, ACCOUNTS.c.status,
+                        ACCOUNTS.c.balance, ACCOUNTS.c.min_balance, ACCOUNTS.c.max_balance)
+                 .where(ACCOUNTS.c.id.in_(bindparam("ids", expanding=True)))
+                 .order_by(ACCOUNTS.c.id).with_for_update())
+_RING_LOCK = (select(RINGS.c.id, RINGS.c.default_min_balance, RINGS.c.default_max_balance,
+                     RINGS.c.chain_length, RINGS.c.chain_head)
+              .where(RINGS.c.id == bindparam("ring_id")).with_for_update())
+_NEW_TRANSFER = insert(TRANSFERS).returning(TRANSFERS.c.id)
+_NEW_ENTRIES = insert(ENTRIES)
+_SET_BALANCE = (update(ACCOUNTS).where(ACCOUNTS.c.id == bindparam("account_id"))
+                .values(balance=bindparam("new_balance")))
+_SET_HEAD = (update(RINGS).where(RINGS.c.id == bindparam("ring_id"))
+             .values(chain_length=bindparam("seq"), chain_head=bindparam("head")))
 
 
-def _lock_accounts(session: Session, ring_id: int, ids: dict[str, int]) -> dict[str, Account]:
-    rows = session.scalars(
-        select(Account).where(Account.id.in_(set(ids.values())))
-        .order_by(Account.id).with_for_update()
-        .execution_options(populate_existing=True)
-    ).all()
-    by_id = {a.id: a for a in rows}
+def lock_accounts(session: Session, ring_id: int, ids: dict[str, int]) -> dict[str, Row]:
+    """Lock the accounts (ascending id) and check they are open accounts of the ring.
+
+    Every writer locks accounts before the ring row, never the other way round.
+    """
+    rows = session.connection().execute(_ACCOUNT_LOCK, {"ids": sorted(set(ids.values()))})
+    by_id = {row.id: row for row in rows}
     found = {}
     for field, account_id in ids.items():
         account = by_id.get(account_id)
@@ -111,7 +118,11 @@ def book(session: Session, *, ring_id: int, debit_account_id: int, credit_accoun
     zero, the accounts are the same, unknown, of another ring or not open, or
     the debit account would fall below its minimum or the credit account rise
     above its maximum, unless `override_reason` is given.
-    Must run inside `atomic`; flushes but does not commit.
+    Must run inside `atomic`; writes but does not commit.
+
+    The hot path of the whole ledger, so it speaks SQL (Core) rather than
+    going through the ORM's unit of work; it locks both accounts, then the
+    ring's chain head, which it holds only for the few statements that write.
     """
     check_minutes(minutes)
     if debit_account_id == credit_account_id:
@@ -120,24 +131,15 @@ def book(session: Session, *, ring_id: int, debit_account_id: int, credit_accoun
     memo = (memo or "").strip()
     if override_reason is not None:
         override_reason = override_reason.strip() or None
-    ring = _lock_ring(session, ring_id)
-    accounts = _lock_accounts(session, ring_id, {"debit_account_id": debit_account_id,
-                                                 "credit_account_id": credit_account_id})
+    session.flush()  # e.g. an account opened by the caller a moment ago
+    connection = session.connection()
+    accounts = lock_accounts(session, ring_id, {"debit_account_id": debit_account_id,
+                                                "credit_account_id": credit_account_id})
     debit, credit = accounts["debit_account_id"], accounts["credit_account_id"]
+    ring = connection.execute(_RING_LOCK, {"ring_id": ring_id}).one()
     debit_after, credit_after = debit.balance - minutes, credit.balance + minutes
     if override_reason is None:
-        low, _ = effective_limits(debit, ring)
-        if low is not None and debit_after < low:
-            raise Invalid(
-                f"Account {debit.id} would fall to {debit_after} minutes, below its "
-                f"minimum of {low}.", code="exceeds_min_balance", field="minutes",
-                account_id=debit.id, balance_after=debit_after, limit=low)
-        _, high = effective_limits(credit, ring)
-        if high is not None and credit_after > high:
-            raise Invalid(
-                f"Account {credit.id} would rise to {credit_after} minutes, above its "
-                f"maximum of {high}.", code="exceeds_max_balance", field="minutes",
-                account_id=credit.id, balance_after=credit_after, limit=high)
+        _check_limits(debit, debit_after, credit, credit_after, ring)
 
     booked_at = utcnow()
     seq = ring.chain_length + 1
@@ -145,19 +147,46 @@ def book(session: Session, *, ring_id: int, debit_account_id: int, credit_accoun
                   credit_account_id=credit.id, minutes=minutes, memo=memo,
                   booked_at=booked_at, booked_by_id=booked_by_id, exchange_id=exchange_id,
                   reverses_id=reverses_id, override_reason=override_reason)
-    transfer = Transfer(**fields, hash=transfer_hash(ring.chain_head, **fields))
+    digest = transfer_hash(ring.chain_head, **fields)
+    transfer_id = connection.execute(_NEW_TRANSFER, {**fields, "hash": digest}).scalar_one()
+    connection.execute(_NEW_ENTRIES, [
+        {"transfer_id": transfer_id, "account_id": debit.id,
+         "counterparty_account_id": credit.id, "minutes": -minutes,
+         "balance_after": debit_after, "booked_at": booked_at},
+        {"transfer_id": transfer_id, "account_id": credit.id,
+         "counterparty_account_id": debit.id, "minutes": minutes,
+         "balance_after": credit_after, "booked_at": booked_at}])
+    connection.execute(_SET_BALANCE, [{"account_id": debit.id, "new_balance": debit_after},
+                                      {"account_id": credit.id, "new_balance": credit_after}])
+    connection.execute(_SET_HEAD, {"ring_id": ring_id, "seq": seq, "head": digest})
+    _forget_loaded(session, ring_id, debit.id, credit.id)
+    transfer = Transfer(id=transfer_id, hash=digest, **fields)
+    make_transient_to_detached(transfer)
     session.add(transfer)
-    debit.balance, credit.balance = debit_after, credit_after
-    ring.chain_length, ring.chain_head = seq, transfer.hash
-    session.flush()
-    session.add_all([
-        Entry(transfer_id=transfer.id, account_id=debit.id, counterparty_account_id=credit.id,
-              minutes=-minutes, balance_after=debit_after, booked_at=booked_at),
-        Entry(transfer_id=transfer.id, account_id=credit.id, counterparty_account_id=debit.id,
-              minutes=minutes, balance_after=credit_after, booked_at=booked_at),
-    ])
-    session.flush()
     return transfer
+
+
+def _check_limits(debit, debit_after: int, credit, credit_after: int, ring) -> None:
+    low, _ = effective_limits(debit, ring)
+    if low is not None and debit_after < low:
+        raise Invalid(
+            f"Account {debit.id} would fall to {debit_after} minutes, below its "
+            f"minimum of {low}.", code="exceeds_min_balance", field="minutes",
+            account_id=debit.id, balance_after=debit_after, limit=low)
+    _, high = effective_limits(credit, ring)
+    if high is not None and credit_after > high:
+        raise Invalid(
+            f"Account {credit.id} would rise to {credit_after} minutes, above its "
+            f"maximum of {high}.", code="exceeds_max_balance", field="minutes",
+            account_id=credit.id, balance_after=credit_after, limit=high)
+
+
+def _forget_loaded(session: Session, ring_id: int, *account_ids: int) -> None:
+    """Objects the session loaded before are stale now: reload them on next use."""
+    for model, key in ((Ring, ring_id), *((Account, a) for a in account_ids)):
+        loaded = session.identity_map.get(session.identity_key(model, key))
+        if loaded is not None:
+            session.expire(loaded)
 
 
 def book_by_coordinator(session: Session, actor: Actor, *, debit_account_id: int,
@@ -205,8 +234,10 @@ def reverse(session: Session, actor: Actor, *, transfer_id: int, reason: str,
     reason = (reason or "").strip()
     if not reason:
         raise Invalid("A reversal needs a reason.", code="reason_required", field="reason")
-    _lock_ring(session, actor.ring_id)  # serialises two reversals of the same transfer
     original = get_transfer(session, actor.ring_id, transfer_id)
+    # Locking its accounts serialises two reversals of the same transfer.
+    session.connection().execute(_ACCOUNT_LOCK, {"ids": sorted(
+        {original.debit_account_id, original.credit_account_id})}).all()
     if original.reverses_id is not None:
         raise Conflict("This transfer is itself a reversal; book a new transfer instead.",
                        code="reversal_not_reversible")
@@ -247,7 +278,7 @@ def set_limits(session: Session, actor: Actor, *, account_id: int, min_balance=U
                 isinstance(value, bool) or not isinstance(value, int)):
             raise Invalid("A limit must be a whole number of minutes or null.",
                           code="limit_not_integer", field=name)
-    ring = _lock_ring(session, actor.ring_id)
+    ring = session.get(Ring, actor.ring_id)
     account = get_account(session, actor, account_id)
     session.refresh(account, with_for_update=True)
     before = (account.min_balance, account.max_balance)
