@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import and_, func, literal, select, union_all
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from tauschring.auditlog import LoggedAction
 from tauschring.ledger.chain import GENESIS_HASH, transfer_hash
-from tauschring.ledger.models import Account, Entry, Transfer
+from tauschring.ledger.models import Account, Transfer
 from tauschring.ledger.service import effective_limits
 from tauschring.rings.models import Ring
 
@@ -47,8 +47,9 @@ def _audit_ring(session: Session, ring_id: int) -> dict:
     ring = session.get(Ring, ring_id)
     accounts = session.scalars(select(Account).where(Account.ring_id == ring_id)
                                .order_by(Account.id)).all()
-    from_transfers = _balances_from_transfers(session, ring_id)
-    from_entries = _balances_from_entries(session, ring_id)
+    connection = session.connection()
+    chain, from_transfers = _walk_chain(connection, ring)
+    entries, from_entries = _walk_entries(connection, ring_id, chain["length"])
     mismatched = []
     for account in accounts:
         recomputed = from_transfers.get(account.id, 0)
@@ -57,8 +58,6 @@ def _audit_ring(session: Session, ring_id: int) -> dict:
             mismatched.append({"account_id": account.id, "balance": account.balance,
                                "recomputed": recomputed, "entries_sum": entry_sum})
     sum_of_balances = sum(a.balance for a in accounts)
-    entries = _check_entries(session, ring_id)
-    chain = verify_chain(session, ring)
     return {
         "ok": sum_of_balances == 0 and not mismatched and entries["ok"] and chain["ok"],
         "ring_id": ring_id,
@@ -72,70 +71,45 @@ def _audit_ring(session: Session, ring_id: int) -> dict:
     }
 
 
-def _balances_from_transfers(session: Session, ring_id: int) -> dict[int, int]:
-    credits = select(Transfer.credit_account_id.label("account_id"),
-                     Transfer.minutes.label("minutes")).where(Transfer.ring_id == ring_id)
-    debits = select(Transfer.debit_account_id.label("account_id"),
-                    (literal(0) - Transfer.minutes).label("minutes")
-                    ).where(Transfer.ring_id == ring_id)
-    moves = union_all(credits, debits).subquery()
-    rows = session.execute(select(moves.c.account_id, func.sum(moves.c.minutes))
-                           .group_by(moves.c.account_id))
-    return {account_id: int(total) for account_id, total in rows}
+# The two long walks read plain driver rows: over a million transfers, the
+# ORM's per-row work would cost more than hashing them.
+CHAIN_ROWS = text(
+    "SELECT id, seq, debit_account_id, credit_account_id, minutes, memo, booked_at, "
+    "booked_by_id, exchange_id, reverses_id, override_reason, hash "
+    "FROM transfers WHERE ring_id = :ring_id ORDER BY seq")
+# "+account_id" keeps SQLite from walking the account index and sorting by id.
+ENTRY_ROWS = text(
+    "SELECT id, account_id, minutes, balance_after FROM entries "
+    "WHERE +account_id IN (SELECT id FROM accounts WHERE ring_id = :ring_id) ORDER BY id")
+UNPAIRED = text("""
+    SELECT t.id FROM transfers t WHERE t.ring_id = :ring_id AND NOT EXISTS (
+      SELECT 1 FROM entries e WHERE e.transfer_id = t.id AND e.account_id = t.debit_account_id
+      AND e.counterparty_account_id = t.credit_account_id AND e.minutes = -t.minutes
+      AND e.booked_at = t.booked_at)
+    UNION ALL
+    SELECT t.id FROM transfers t WHERE t.ring_id = :ring_id AND NOT EXISTS (
+      SELECT 1 FROM entries e WHERE e.transfer_id = t.id AND e.account_id = t.credit_account_id
+      AND e.counterparty_account_id = t.debit_account_id AND e.minutes = t.minutes
+      AND e.booked_at = t.booked_at)
+    LIMIT :limit""")
 
 
-def _ring_entries(ring_id: int):
-    return select(Account.id).where(Account.ring_id == ring_id).scalar_subquery()
+def _rows(connection, statement, **params):
+    """Stream the rows in batches (a server-side cursor on PostgreSQL)."""
+    options = {"yield_per": CHAIN_BATCH,
+               "stream_results": connection.dialect.name == "postgresql"}
+    return connection.execute(statement, params, execution_options=options)
 
 
-def _balances_from_entries(session: Session, ring_id: int) -> dict[int, int]:
-    rows = session.execute(select(Entry.account_id, func.sum(Entry.minutes))
-                           .where(Entry.account_id.in_(_ring_entries(ring_id)))
-                           .group_by(Entry.account_id))
-    return {account_id: int(total) for account_id, total in rows}
-
-
-def _check_entries(session: Session, ring_id: int) -> dict:
-    """Each transfer has its debit and credit entry, and running sums hold."""
-    def side(account_col, counter_col, sign):
-        return (select(Transfer.id).where(Transfer.ring_id == ring_id).where(
-            ~select(Entry.id).where(and_(
-                Entry.transfer_id == Transfer.id, Entry.account_id == account_col,
-                Entry.counterparty_account_id == counter_col,
-                Entry.minutes == sign * Transfer.minutes,
-                Entry.booked_at == Transfer.booked_at)).exists()))
-
-    missing = session.scalars(
-        union_all(side(Transfer.debit_account_id, Transfer.credit_account_id, -1),
-                  side(Transfer.credit_account_id, Transfer.debit_account_id, 1))
-        .limit(LIST_LIMIT)).all()
-    transfer_count = session.scalar(select(func.count()).where(Transfer.ring_id == ring_id))
-    entry_count = session.scalar(select(func.count(Entry.id)).where(
-        Entry.account_id.in_(_ring_entries(ring_id))))
-    running = func.sum(Entry.minutes).over(partition_by=Entry.account_id, order_by=Entry.id)
-    walk = (select(Entry.id, Entry.balance_after, running.label("running"))
-            .where(Entry.account_id.in_(_ring_entries(ring_id))).subquery())
-    bad_running = session.scalars(select(walk.c.id).where(walk.c.balance_after != walk.c.running)
-                                  .order_by(walk.c.id).limit(LIST_LIMIT)).all()
-    ok = not missing and not bad_running and entry_count == 2 * transfer_count
-    return {"ok": ok, "count": entry_count,
-            "transfers_without_matching_entries": sorted(set(missing)),
-            "entries_with_wrong_balance_after": list(bad_running)}
-
-
-def verify_chain(session: Session, ring: Ring) -> dict:
-    """Walk the ring's transfers in chain order and recompute every hash."""
-    columns = (Transfer.id, Transfer.seq, Transfer.debit_account_id, Transfer.credit_account_id,
-               Transfer.minutes, Transfer.memo, Transfer.booked_at, Transfer.booked_by_id,
-               Transfer.exchange_id, Transfer.reverses_id, Transfer.override_reason,
-               Transfer.hash)
-    result = session.execute(
-        select(*columns).where(Transfer.ring_id == ring.id).order_by(Transfer.seq)
-        .execution_options(yield_per=CHAIN_BATCH))
+def _walk_chain(connection, ring: Ring) -> tuple[dict, dict[int, int]]:
+    """Recompute every hash in chain order; sum each account's transfers on the way."""
+    sums: dict[int, int] = defaultdict(int)
     prev, length, first_bad, problem = GENESIS_HASH, 0, None, None
     for (tid, seq, debit, credit, minutes, memo, booked_at, booked_by, exchange, reverses,
-         override, stored) in result:
+         override, stored) in _rows(connection, CHAIN_ROWS, ring_id=ring.id):
         length += 1
+        sums[debit] -= minutes
+        sums[credit] += minutes
         if first_bad is not None:
             continue
         if seq != length:
@@ -151,8 +125,32 @@ def verify_chain(session: Session, ring: Ring) -> dict:
         prev = stored
     if first_bad is None and (length != ring.chain_length or prev != ring.chain_head):
         problem = "head_mismatch"
-    return {"ok": problem is None, "length": length, "head": ring.chain_head,
-            "first_bad_transfer_id": first_bad, "problem": problem}
+    chain = {"ok": problem is None, "length": length, "head": ring.chain_head,
+             "first_bad_transfer_id": first_bad, "problem": problem}
+    return chain, sums
+
+
+def _walk_entries(connection, ring_id: int, transfer_count: int) -> tuple[dict, dict[int, int]]:
+    """Each transfer has its debit and credit entry, and running sums hold."""
+    running: dict[int, int] = defaultdict(int)
+    count, bad_running = 0, []
+    for entry_id, account_id, minutes, balance_after in _rows(connection, ENTRY_ROWS,
+                                                              ring_id=ring_id):
+        count += 1
+        running[account_id] += minutes
+        if running[account_id] != balance_after and len(bad_running) < LIST_LIMIT:
+            bad_running.append(entry_id)
+    missing = connection.execute(UNPAIRED, {"ring_id": ring_id, "limit": LIST_LIMIT}).scalars()
+    missing = sorted(set(missing))
+    ok = not missing and not bad_running and count == 2 * transfer_count
+    entries = {"ok": ok, "count": count, "transfers_without_matching_entries": missing,
+               "entries_with_wrong_balance_after": bad_running}
+    return entries, running
+
+
+def verify_chain(session: Session, ring: Ring) -> dict:
+    """Walk the ring's transfers in chain order and recompute every hash."""
+    return _walk_chain(session.connection(), ring)[0]
 
 
 def _limit_violations(session: Session, ring: Ring, accounts: list[Account]) -> list[dict]:
