@@ -1,5 +1,8 @@
 """Pages for the coordination: overview, audit, admissions, members, ring settings.
 
+The coordinator's desk (transfers, manual bookings, balances, the audit log,
+fees) lives in `desk.py` on the same blueprint.
+
 Every page is for the coordinators of the caller's own ring; members of
 other rings are unknown here (404). The pages only read forms and call the
 services (members.service, ledger.service, rings.service) inside `atomic`.
@@ -12,6 +15,7 @@ import secrets
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import (
@@ -29,16 +33,18 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 from tauschring.api.pagination import page_of
 from tauschring.db import atomic, db
 from tauschring.errors import DomainError
+from tauschring.exchanges.service import dispute_queue
 from tauschring.ledger.audit import audit_ring
 from tauschring.ledger.models import Account
 from tauschring.ledger.queries import holders
-from tauschring.ledger.service import effective_limits, set_limits
+from tauschring.ledger.service import effective_limits, max_transfer_minutes, set_limits
 from tauschring.members import service as members
 from tauschring.members.models import STATUSES, Member
 from tauschring.rings.models import Ring
 from tauschring.rings.service import SETTINGS, update_settings
 from tauschring.web.access import coordinator_required, current_actor
 from tauschring.web.forms import show_error
+from tauschring.web.i18n import hours
 from tauschring.web.minutes import HoursField
 
 bp = Blueprint("coordination", __name__, url_prefix="/coordination")
@@ -50,33 +56,64 @@ NEAR_LIMIT_SHARE = 10
 ROLE_LABELS = {"member": _l("Member"), "coordinator": _l("Coordinator"), "admin": _l("Admin")}
 HOURS_HINT = _l("Hours and minutes as h:mm, or whole hours: e.g. 1:30, -20, -20:00.")
 
+# The services speak English; these are the refusals the coordination pages meet, in
+# the reader's language (the service's text stays the fallback for any other code).
+MESSAGES = {
+    "amount_must_be_positive": _l("The time must be more than zero."),
+    "same_account": _l("A transfer needs two different accounts."),
+    "account_not_found": _l("This account does not exist in this ring."),
+    "account_not_open": _l("This account is closed or not yet open: it takes no bookings."),
+    "memo_required": _l("A manual booking needs a memo."),
+    "override_needs_reason": _l("Overriding a limit needs a reason."),
+    "reason_required": _l("A reversal needs a reason."),
+    "reversal_not_reversible": _l("This transfer is itself a reversal; book a new transfer "
+                                  "instead."),
+    "transfer_not_found": _l("This transfer does not exist."),
+    "no_fee": _l("This ring charges no account fee: set one in the ring settings first."),
+    "period_reversed": _l("The first day must not be after the last."),
+    "coordinator_only": _l("Only a coordinator of this ring may do this."),
+}
+
 
 # --- forms -------------------------------------------------------------------
 
-class ActionForm(FlaskForm):
+class Form(FlaskForm):
+    """A coordination form. Text with NUL characters, which PostgreSQL cannot
+    store, is refused beside its field instead of failing in the database."""
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field.data, str) and "\x00" in field.data:
+                field.errors = [*field.errors, _("Text must not contain NUL characters.")]
+                valid = False
+        return valid
+
+
+class ActionForm(Form):
     """A button that needs nothing but the CSRF token."""
 
 
-class SuspendForm(FlaskForm):
+class SuspendForm(Form):
     reason = StringField(_l("Reason (optional)"), validators=[Length(max=1000)])
 
 
-class LeaveForm(FlaskForm):
+class LeaveForm(Form):
     reason = StringField(_l("Reason (optional)"), validators=[Length(max=1000)])
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = SelectField(_l("Role"))
 
 
-class LimitsForm(FlaskForm):
+class LimitsForm(Form):
     min_balance = HoursField(_l("Lowest allowed balance"), optional=True)
     max_balance = HoursField(_l("Highest allowed balance"), optional=True)
     override_limits = BooleanField(_l("Allow the current balance to lie outside these limits"))
     reason = TextAreaField(_l("Reason for allowing it"), validators=[Length(max=1000)])
 
 
-class NewMemberForm(FlaskForm):
+class NewMemberForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(),
                                                           Length(max=254)])
@@ -89,7 +126,7 @@ class NewMemberForm(FlaskForm):
     role = SelectField(_l("Role"))
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     name = StringField(_l("Name of the ring"), validators=[DataRequired(), Length(max=120)])
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
     contact_email = EmailField(_l("Contact e-mail address"),
@@ -113,7 +150,7 @@ class SettingsForm(FlaskForm):
                                                  NumberRange(min=0, max=365)])
     fee_minutes = HoursField(_l("Account fee"))
     fee_period = SelectField(_l("Fee charged per"), choices=[
-        ("month", _l("month")), ("year", _l("year"))])
+        SelectChoice("month", _l("month")), SelectChoice("year", _l("year"))])
 
 
 # --- helpers -------------------------------------------------------------------
@@ -146,19 +183,71 @@ def _role_choices() -> list[tuple[str, str]]:
     return [SelectChoice(role, str(ROLE_LABELS[role])) for role in roles]
 
 
-def _account_names(account_ids: list[int]) -> dict[int, str]:
-    """Who holds each account: member names, or the association."""
+def _account_names(account_ids) -> dict[int, str]:
+    """Who holds each account: member names, or the association.
+
+    A household account names those still in the ring; once all have left,
+    everyone who held it.
+    """
+    account_ids = list(set(account_ids))
     names = {}
-    accounts = db.session.scalars(select(Account).where(Account.id.in_(account_ids))).all()
-    by_member = dict(db.session.execute(select(Member.id, Member.name).where(
-        Member.account_id.in_(account_ids))).all())
+    accounts = db.session.scalars(select(Account).where(
+        Account.id.in_(account_ids), Account.ring_id == current_actor().ring_id)).all()
+    by_member = {member_id: (name, status) for member_id, name, status in db.session.execute(
+        select(Member.id, Member.name, Member.status).where(
+            Member.account_id.in_(account_ids))).all()}
     held = holders(db.session, account_ids)
     for account in accounts:
         if account.kind == "association":
             names[account.id] = _("Association account")
-        else:
-            names[account.id] = ", ".join(by_member[m] for m in held.get(account.id, []))
+            continue
+        people = [by_member[m] for m in held.get(account.id, [])]
+        staying = [name for name, status in people if status != "left"]
+        names[account.id] = ", ".join(staying or [name for name, _status in people])
     return names
+
+
+def localised(error: DomainError) -> str:
+    """The refusal in the reader's language, with names and hours where it has them."""
+    details = error.details
+    if error.code in ("exceeds_min_balance", "exceeds_max_balance"):
+        name = _account_names([details["account_id"]]).get(details["account_id"], "")
+        values = dict(name=name, balance=hours(details["balance_after"]),
+                      limit=hours(details["limit"]))
+        if error.code == "exceeds_min_balance":
+            return _("%(name)s would fall to %(balance)s, below the lowest allowed balance "
+                     "of %(limit)s.", **values)
+        return _("%(name)s would rise to %(balance)s, above the highest allowed balance "
+                 "of %(limit)s.", **values)
+    if error.code == "already_reversed":
+        return _("This transfer was already reversed by transfer #%(id)s.",
+                 id=details.get("reversed_by_id"))
+    if error.code == "amount_too_large":
+        return _("A single booking may move at most %(limit)s.",
+                 limit=hours(max_transfer_minutes()))
+    if error.code == "period_invalid":
+        if _ring().fee_period == "year":
+            return _("This ring charges its fee per year: give the year, e.g. %(example)s.",
+                     example="2026")
+        return _("This ring charges its fee per month: give year and month, e.g. "
+                 "%(example)s.", example="2026-11")
+    message = MESSAGES.get(error.code)
+    return str(message) if message else error.message
+
+
+def refuse(form: FlaskForm, error: DomainError, field_names: dict | None = None) -> None:
+    """Show the service's refusal on the form, in the reader's language."""
+    error.message = localised(error)
+    show_error(form, error, field_names)
+
+
+@bp.app_template_global("open_disputes")
+def open_disputes() -> int:
+    """How many exchanges of the caller's ring wait for a coordinator's decision."""
+    if not current_user.is_authenticated or not current_user.is_coordinator:
+        return 0
+    return db.session.scalar(select(func.count()).select_from(
+        dispute_queue(current_actor()).order_by(None).subquery()))
 
 
 # --- overview and audit ------------------------------------------------------------
@@ -173,7 +262,7 @@ def index():
         .group_by(Member.status)).all())
     audit = audit_ring(db.session, actor.ring_id)
     return render_template("coordination/index.html", counts=counts, audit=audit,
-                           ring=_ring())
+                           disputes=open_disputes(), ring=_ring())
 
 
 @bp.get("/audit")
@@ -287,7 +376,7 @@ def _act(member: Member, form_name: str, form: FlaskForm, action, *args, done: s
     try:
         atomic(action, current_actor(), *args, **kwargs)
     except DomainError as error:
-        show_error(form, error)
+        refuse(form, error)
         return _member_page(member, error.status, **{form_name: form})
     flash(done)
     return redirect(url_for(".member", member_id=member.id))
@@ -360,7 +449,7 @@ def leave(member_id: int):
             atomic(members.leave, current_actor(), member.id,
                    reason=(form.reason.data or "").strip())
         except DomainError as error:
-            show_error(form, error)
+            refuse(form, error)
             status = error.status
         else:
             flash(_("%(name)s has left the ring.", name=member.name))
@@ -396,7 +485,7 @@ def new_member():
                             role=form.role.data, phone=form.phone.data or "",
                             district=form.district.data or "", language=form.language.data)
         except DomainError as error:
-            show_error(form, error)
+            refuse(form, error)
             status = error.status
         else:
             response = render_template("coordination/member_created.html", member=member,
@@ -434,10 +523,14 @@ def settings():
         try:
             atomic(update_settings, current_actor(), **changes)
         except DomainError as error:
-            show_error(form, error)
+            refuse(form, error)
             status = error.status
         else:
             flash(_("The settings are saved."))
             return redirect(url_for(".settings"))
     return render_template("coordination/settings.html", form=form, ring=ring,
                            hours_hint=HOURS_HINT), status
+
+
+# The coordinator's desk registers its pages on `bp`.
+from tauschring.coordination import desk  # noqa: E402,F401

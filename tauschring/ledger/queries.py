@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
 from tauschring.actors import Actor
 from tauschring.errors import Invalid
 from tauschring.ledger.models import Account, Entry, Transfer
 from tauschring.ledger.service import get_account
 from tauschring.members.models import Member
-
 
 
 def accounts_of_ring(actor: Actor, kind: str | None = None) -> Select:
@@ -38,7 +37,9 @@ def day_bounds(start: date | None, end: date | None) -> tuple[datetime | None, d
     if start and end and start > end:
         raise Invalid("'from' must not be after 'to'.", code="period_reversed", field="from")
     low = datetime.combine(start, time.min, UTC) if start else None
-    high = datetime.combine(end + timedelta(days=1), time.min, UTC) if end else None
+    # The last day the calendar knows has no end to compare with: no upper bound.
+    high = (datetime.combine(end + timedelta(days=1), time.min, UTC)
+            if end and end < date.max else None)
     return low, high
 
 
@@ -77,6 +78,14 @@ def transfers_of_ring(actor: Actor, account_id: int | None = None, start: date |
 
 def reversed_by(session: Session, transfer_ids: list[int]) -> dict[int, int]:
     """original id -> id of the transfer that reverses it."""
-    reversal = aliased(Transfer)
-    return dict(session.execute(select(reversal.reverses_id, reversal.id)
-                                .where(reversal.reverses_id.in_(transfer_ids))).all())
+    return dict(session.execute(select(Transfer.reverses_id, Transfer.id)
+                                .where(Transfer.reverses_id.in_(transfer_ids))).all())
+
+
+def last_entry_per_account(session: Session, ring_id: int) -> dict[int, datetime]:
+    """account id -> when its latest entry was booked (accounts without entries are absent)."""
+    return dict(session.execute(
+        select(Entry.account_id, func.max(Entry.booked_at))
+        .join(Account, Account.id == Entry.account_id)
+        .where(Account.ring_id == ring_id)
+        .group_by(Entry.account_id)).all())

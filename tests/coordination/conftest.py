@@ -7,7 +7,8 @@ the page renders it, so a test posts what a browser would post.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from html import unescape
 from html.parser import HTMLParser
 
 import flask_babel
@@ -165,9 +166,12 @@ def _snapshot(ring_ids=None) -> dict:
                       "description, contact_email FROM rings ORDER BY id"),
         "transfers": rows("SELECT id, ring_id FROM transfers ORDER BY id"),
         "audit_log": rows("SELECT id, ring_id FROM audit_log ORDER BY id"),
+        "fee_charges": rows("SELECT id, ring_id, period, account_id FROM fee_charges "
+                            "ORDER BY id"),
     }
     if ring_ids is not None:
-        position = {"members": 1, "accounts": 1, "rings": 0, "transfers": 1, "audit_log": 1}
+        position = {"members": 1, "accounts": 1, "rings": 0, "transfers": 1, "audit_log": 1,
+                    "fee_charges": 1}
         state = {name: [r for r in table if r[position[name]] in ring_ids]
                  for name, table in state.items()}
     return state
@@ -195,13 +199,15 @@ class Scene:
     other_pending: object
     other_active: object
     other_suspended: object
+    # More ids for the URLs, e.g. {"transfer": 3} (see the `desk` fixture).
+    extra: dict = field(default_factory=dict)
 
     def url(self, template: str) -> str:
         return template.format(
             ring=self.ring.id, other_ring=self.other.id, pending=self.pending.id,
             active=self.active.id, suspended=self.suspended.id,
             other_pending=self.other_pending.id, other_active=self.other_active.id,
-            other_suspended=self.other_suspended.id)
+            other_suspended=self.other_suspended.id, **self.extra)
 
 
 @pytest.fixture
@@ -224,3 +230,54 @@ def scene(world):
     atomic(suspend, people["coordinator"].actor, people["suspended"].id)
     atomic(suspend, people["other_coordinator"].actor, people["other_suspended"].id)
     return Scene(ring=ring, other=other, **people)
+
+
+def _errors_beside(html: str, name: str) -> list[str]:
+    """The error messages shown in the form field named `name` (the `field` macro's div)."""
+    for chunk in html.split('<div class="field')[1:]:
+        if re.search(rf'name="{re.escape(name)}"', chunk.split("</div>")[0]):
+            return [unescape(m) for m in re.findall(
+                r'<p class="error" role="alert">(.*?)</p>', chunk.split("</div>")[0], re.S)]
+    raise AssertionError(f"no field {name!r} on the page")
+
+
+def _all_errors(html: str) -> list[str]:
+    """Every error message on the page, beside a field or above a form."""
+    return [unescape(m) for m in re.findall(r'<p class="error" role="alert">(.*?)</p>', html,
+                                            re.S)]
+
+
+class Errors:
+    """errors.beside(html, "minutes"): the messages in that field; errors.all(html): all."""
+
+    beside = staticmethod(_errors_beside)
+    all = staticmethod(_all_errors)
+
+
+@pytest.fixture
+def errors():
+    return Errors
+
+
+@pytest.fixture
+def desk(scene, pay):
+    """The scene with money moved in both rings and an account fee of 0:30 a month.
+
+    extra ids: transfer / other_transfer (a starting credit in ring A / B),
+    account / other_account (Anton's / Ben's account).
+    """
+    from tauschring.rings.service import update_settings
+
+    pay(scene.ring, scene.ring, scene.active, 120, "Starting credit")
+    pay(scene.other, scene.other, scene.other_active, 120, "Startguthaben")
+    atomic(update_settings, scene.coordinator.actor, fee_minutes=30, fee_period="month")
+    atomic(update_settings, scene.other_coordinator.actor, fee_minutes=30, fee_period="month")
+    session = _fresh()
+    transfer = session.scalar(sa.text(
+        "SELECT max(id) FROM transfers WHERE ring_id = :ring"), {"ring": scene.ring.id})
+    other_transfer = session.scalar(sa.text(
+        "SELECT max(id) FROM transfers WHERE ring_id = :ring"), {"ring": scene.other.id})
+    scene.extra = dict(transfer=transfer, other_transfer=other_transfer,
+                       account=scene.active.account_id,
+                       other_account=scene.other_active.account_id)
+    return scene
