@@ -1,0 +1,328 @@
+"""A whole ring as one JSON document, to move it to another instance.
+
+`export_ring` writes everything the ring is: its settings, categories,
+members (with their password hashes, so they log in as before), accounts,
+every transfer with all its fields and entries, talents, exchanges with their
+events, fee charges, the audit log and notifications. `import_ring` recreates
+it in another database with the same ids: the hash chain covers the ids of
+accounts, members, exchanges and transfers, so only then does the moved ring's
+chain verify and end in the same head. Where the target already uses one of
+those ids (or the slug, or an e-mail address), the import is refused.
+
+The format is versioned: {"format": "tauschring-ring-export", "version": 1, ...};
+docs/import.md describes it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, Integer, String, Table, Text, select, text
+from sqlalchemy.orm import Session
+
+from tauschring import auditlog
+from tauschring.auditlog import LoggedAction
+from tauschring.db import UtcDateTime, utcnow
+from tauschring.errors import Conflict, Invalid, NotFound
+from tauschring.exchanges.models import Exchange, ExchangeEvent
+from tauschring.fees.models import FeeCharge
+from tauschring.ledger.chain import GENESIS_HASH, transfer_hash
+from tauschring.ledger.models import Account, Entry, Transfer
+from tauschring.market.models import Category, Talent
+from tauschring.members.models import Member
+from tauschring.notifications.models import Notification
+from tauschring.rings.models import Ring
+
+FORMAT = "tauschring-ring-export"
+VERSION = 1
+# In the order they are inserted: whatever a row refers to comes before it.
+TABLES: tuple[tuple[str, type], ...] = (
+    ("ring", Ring), ("categories", Category), ("accounts", Account), ("members", Member),
+    ("talents", Talent), ("transfers", Transfer), ("entries", Entry),
+    ("exchanges", Exchange), ("exchange_events", ExchangeEvent),
+    ("fee_charges", FeeCharge), ("audit_log", LoggedAction), ("notifications", Notification),
+)
+# An audit-log row may name an actor of another ring (an admin appointing a
+# coordinator); that person does not move along, so the row keeps who it was here.
+OUTSIDE_ACTOR = "actor_outside_ring"
+CHUNK = 500
+
+
+# --- export ----------------------------------------------------------------------
+
+def export_ring(session: Session, ring_id: int) -> dict:
+    """The whole ring as a JSON-serialisable dict, read in one consistent moment."""
+    with _snapshot(session) as snapshot:
+        ring = snapshot.get(Ring, ring_id)
+        if ring is None:
+            raise NotFound(f"Ring {ring_id} does not exist.", code="ring_not_found")
+        data = {"format": FORMAT, "version": VERSION, "exported_at": utcnow().isoformat(),
+                "chain": {"length": ring.chain_length, "head": ring.chain_head}}
+        for name, model in TABLES:
+            rows = [_row_out(model.__table__, row)
+                    for row in snapshot.execute(_rows_of_ring(model, ring_id)).mappings()]
+            data[name] = rows[0] if name == "ring" else rows
+        _mark_outside_actors(snapshot, data)
+    return data
+
+
+@contextmanager
+def _snapshot(session: Session) -> Iterator[Session]:
+    """PostgreSQL: a REPEATABLE READ snapshot on a connection of its own, so an export
+    taken during traffic is consistent (as in ledger.audit). SQLite's read
+    transaction is a snapshot already."""
+    bind = session.get_bind(mapper=Transfer)
+    if bind.dialect.name != "postgresql":
+        yield session
+        return
+    engine = getattr(bind, "engine", bind)
+    with engine.connect() as connection:
+        connection.execution_options(isolation_level="REPEATABLE READ")
+        with Session(bind=connection) as snapshot:
+            yield snapshot
+
+
+def _rows_of_ring(model, ring_id: int):
+    table = model.__table__
+    if model is Ring:
+        where = table.c.id == ring_id
+    elif model is Entry:
+        where = table.c.account_id.in_(select(Account.id).where(Account.ring_id == ring_id))
+    elif model is ExchangeEvent:
+        where = table.c.exchange_id.in_(select(Exchange.id).where(Exchange.ring_id == ring_id))
+    elif model is Notification:
+        where = table.c.member_id.in_(select(Member.id).where(Member.ring_id == ring_id))
+    else:
+        where = table.c.ring_id == ring_id
+    return select(table).where(where).order_by(table.c.id)
+
+
+def _row_out(table: Table, row) -> dict:
+    out = {}
+    for column in table.columns:
+        value = row[column.name]
+        if isinstance(value, datetime | date):
+            value = value.isoformat()
+        out[column.name] = value
+    return out
+
+
+def _mark_outside_actors(session: Session, data: dict) -> None:
+    ours = {m["id"] for m in data["members"]}
+    for row in data["audit_log"]:
+        actor_id = row["actor_id"]
+        if actor_id is not None and actor_id not in ours:
+            person = session.get(Member, actor_id)
+            row[OUTSIDE_ACTOR] = {"id": actor_id, "name": person.name if person else None,
+                                  "email": person.email if person else None}
+            row["actor_id"] = None
+
+
+# --- import ----------------------------------------------------------------------
+
+def import_ring(session: Session, data: dict) -> dict:
+    """Recreate an exported ring with its original ids; must run inside `atomic`.
+
+    Refused (nothing is written) when the document is not a ring export of a
+    known version, is inconsistent, its hash chain does not verify, or the
+    target already has the slug, an e-mail address or any of the ids. Returns a
+    summary: ring id and slug, rows per table, chain length and head.
+    """
+    rows = _read_document(data)
+    ring = rows["ring"][0]
+    _check_references(rows)
+    _check_chain(ring, rows["transfers"])
+    _check_target_free(session, rows)
+    for name, model in TABLES:
+        if rows[name]:
+            session.execute(model.__table__.insert(), rows[name])
+    _reset_id_sequences(session)
+    _check_audit(session, ring["id"])
+    auditlog.record(session, ring_id=ring["id"], actor_id=None, action="ring.import",
+                    subject=f"ring:{ring['id']}", exported_at=data.get("exported_at"),
+                    chain_head=ring["chain_head"])
+    session.flush()
+    session.expire_all()
+    return {"ring_id": ring["id"], "slug": ring["slug"],
+            "rows": {name: len(rows[name]) for name, _ in TABLES},
+            "chain": {"length": ring["chain_length"], "head": ring["chain_head"]}}
+
+
+def _refuse(message: str, code: str = "export_invalid", **details) -> Invalid:
+    return Invalid(message, code=code, field="file", **details)
+
+
+def _read_document(data) -> dict[str, list[dict]]:
+    """Every table's rows with values of the columns' Python types."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise _refuse("This is not a Tauschring ring export.", code="export_format_unknown")
+    if data.get("version") != VERSION:
+        raise _refuse(f"Ring exports of version {data.get('version')!r} cannot be read "
+                      f"here; this version reads version {VERSION}.",
+                      code="export_version_unsupported")
+    rows = {}
+    for name, model in TABLES:
+        raw = data.get(name)
+        if name == "ring":
+            raw = [raw] if isinstance(raw, dict) else None
+        if not isinstance(raw, list):
+            raise _refuse(f"The export has no {name}.")
+        rows[name] = [_row_in(name, model.__table__, number, row)
+                      for number, row in enumerate(raw)]
+    return rows
+
+
+def _row_in(name: str, table: Table, number: int, row) -> dict:
+    where = f"{name}[{number}]"
+    if not isinstance(row, dict):
+        raise _refuse(f"{where} is not an object.")
+    row = dict(row)
+    outside = row.pop(OUTSIDE_ACTOR, None) if name == "audit_log" else None
+    unknown = set(row) - set(table.columns.keys())
+    if unknown:
+        raise _refuse(f"{where} has fields this version does not know: "
+                      f"{', '.join(sorted(unknown))}.")
+    values = {}
+    for column in table.columns:
+        if column.name not in row:
+            if column.nullable or column.default is not None or (
+                    column.server_default is not None):
+                continue
+            raise _refuse(f"{where} lacks the field {column.name}.")
+        values[column.name] = _value_in(where, column, row[column.name])
+    if not isinstance(values.get("id"), int):
+        raise _refuse(f"{where} has no id.")
+    if outside is not None:
+        detail = json.loads(values.get("detail") or "{}")
+        detail[OUTSIDE_ACTOR] = outside
+        values["detail"] = json.dumps(detail, sort_keys=True, default=str)
+    return values
+
+
+def _value_in(where: str, column, value):
+    if value is None:
+        if not column.nullable:
+            raise _refuse(f"{where}.{column.name} must not be empty.")
+        return None
+    kind = column.type
+    try:
+        if isinstance(kind, UtcDateTime):
+            moment = datetime.fromisoformat(value)
+            if moment.tzinfo is None:
+                raise ValueError("no offset")
+            return moment
+        if isinstance(kind, Date):
+            return date.fromisoformat(value)
+        if isinstance(kind, Boolean):
+            if not isinstance(value, bool):
+                raise ValueError("not true or false")
+            return value
+        if isinstance(kind, Integer):  # BigInteger too
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError("not a whole number")
+            return value
+        if isinstance(kind, String | Text):
+            if not isinstance(value, str) or "\x00" in value:
+                raise ValueError("not text")
+            return value
+    except (TypeError, ValueError) as error:
+        raise _refuse(f"{where}.{column.name} is not valid: {error}.") from None
+    raise _refuse(f"{where}.{column.name} has a type this version cannot read.")
+
+
+def _check_references(rows: dict[str, list[dict]]) -> None:
+    """Every row belongs to the ring and refers only to rows of the export."""
+    ring_id = rows["ring"][0]["id"]
+    ids = {name: {row["id"] for row in table_rows} for name, table_rows in rows.items()}
+    for name, table_rows in rows.items():
+        if len(ids[name]) != len(table_rows):
+            raise _refuse(f"The export holds two {name} with the same id.")
+    by_table = {model.__tablename__: name for name, model in TABLES}
+    for name, model in TABLES:
+        table = model.__table__
+        for column in table.columns:
+            targets = [fk.column.table.name for fk in column.foreign_keys]
+            if column.name == "ring_id":
+                bad = [r["id"] for r in rows[name] if r["ring_id"] != ring_id]
+                if bad:
+                    raise _refuse(f"{name} {bad[0]} belongs to another ring.")
+            elif targets and targets[0] in by_table:
+                known = ids[by_table[targets[0]]]
+                for row in rows[name]:
+                    value = row.get(column.name)
+                    if value is not None and value not in known:
+                        raise _refuse(f"{name} {row['id']}: {column.name} {value} is not "
+                                      "part of the export.")
+
+
+def _check_chain(ring: dict, transfers: list[dict]) -> None:
+    """The file's transfers must verify as the ring's chain before they are stored."""
+    prev, length = GENESIS_HASH, 0
+    for transfer in sorted(transfers, key=lambda t: t["seq"]):
+        length += 1
+        fields = {k: transfer[k] for k in (
+            "ring_id", "seq", "debit_account_id", "credit_account_id", "minutes", "memo",
+            "booked_at", "booked_by_id", "exchange_id", "reverses_id", "override_reason")}
+        if transfer["seq"] != length or transfer_hash(prev, **fields) != transfer["hash"]:
+            raise _refuse(f"The hash chain of the export breaks at transfer {transfer['id']}: "
+                          "the file has been changed or damaged.", code="export_chain_broken",
+                          transfer_id=transfer["id"])
+        prev = transfer["hash"]
+    if length != ring["chain_length"] or prev != ring["chain_head"]:
+        raise _refuse("The transfers of the export do not end in the ring's chain head: the "
+                      "file has been changed or damaged.", code="export_chain_broken")
+
+
+def _check_target_free(session: Session, rows: dict[str, list[dict]]) -> None:
+    ring = rows["ring"][0]
+    if session.scalar(select(Ring.id).where(Ring.slug == ring["slug"])) is not None:
+        raise Conflict(f"A ring with the slug {ring['slug']!r} exists here already.",
+                       code="slug_taken", field="slug")
+    emails = [m["email"] for m in rows["members"]]
+    taken = _existing(session, Member.email, emails)
+    if taken:
+        raise Conflict(f"Members with these e-mail addresses exist here already: "
+                       f"{', '.join(sorted(taken)[:5])}.", code="email_taken", field="email")
+    for name, model in TABLES:
+        used = _existing(session, model.__table__.c.id, [r["id"] for r in rows[name]])
+        if used:
+            raise Conflict(
+                f"This database already uses ids of the ring being imported ({name} "
+                f"{', '.join(map(str, sorted(used)[:5]))}). A ring keeps its ids when it "
+                "moves, because its hash chain covers them: import it into a new database "
+                "whose schema is created but which holds no ring yet.",
+                code="ids_taken", table=name)
+
+
+def _existing(session: Session, column, values: list) -> set:
+    found = set()
+    for start in range(0, len(values), CHUNK):
+        found.update(session.scalars(select(column).where(
+            column.in_(values[start:start + CHUNK]))))
+    return found
+
+
+def _reset_id_sequences(session: Session) -> None:
+    """PostgreSQL hands out ids from sequences that explicit ids do not advance."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for _, model in TABLES:
+        table = model.__tablename__
+        session.execute(text(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+            f"coalesce(max(id), 1), max(id) IS NOT NULL) FROM {table}"))
+
+
+def _check_audit(session: Session, ring_id: int) -> None:
+    # The audit inside this transaction (ledger.audit.audit_ring reads committed
+    # data only on PostgreSQL, and the ring is not committed yet).
+    from tauschring.ledger.audit import _audit_ring
+
+    session.flush()
+    result = _audit_ring(session, ring_id)
+    if not result["ok"]:
+        raise _refuse("The imported ring does not pass the audit; nothing was imported.",
+                      code="export_audit_failed", audit=result)

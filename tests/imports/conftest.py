@@ -1,0 +1,173 @@
+"""Fixtures for moving data in and out: CSV files in the user's words, a browser
+that posts forms with their CSRF token, API callers, and a second, empty
+database to move a ring into."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tauschring.db import db
+
+CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*\bvalue="([^"]+)"')
+HEADER = ("name", "email", "household", "role", "phone", "postcode", "district",
+          "opening_balance", "language", "password")
+
+
+@pytest.fixture(scope="session")
+def harness(request):
+    """The shared test harness module (tests/conftest.py): make_app, World, PASSWORD."""
+    top = Path(__file__).resolve().parent.parent / "conftest.py"
+    for plugin in request.config.pluginmanager.get_plugins():
+        module_file = getattr(plugin, "__file__", None)
+        if module_file and Path(module_file).resolve() == top:
+            return plugin
+    raise RuntimeError("tests/conftest.py is not loaded")
+
+
+@pytest.fixture(autouse=True)
+def imports_api(request):
+    """The imports API door, until tauschring.api.init_api registers it itself."""
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    if "Imports" in app.blueprints:
+        return
+    from tauschring.imports.api import blp
+
+    api = app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
+    api.register_blueprint(blp, name="Imports")
+    app.extensions["csrf"].exempt(blp)
+
+
+def csv_of(rows: list[dict], *, header=HEADER, delimiter: str = ",") -> str:
+    """A CSV file: one dict per member, missing columns left empty."""
+    def cell(value) -> str:
+        text = "" if value is None else str(value)
+        if any(c in text for c in (delimiter, '"', "\n")):
+            text = '"' + text.replace('"', '""') + '"'
+        return text
+
+    lines = [delimiter.join(header)]
+    lines += [delimiter.join(cell(row.get(name)) for name in header) for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def csv_file():
+    """csv_file(rows, header=..., delimiter=...) -> the text of a CSV file."""
+    return csv_of
+
+
+class Browser:
+    """One browser session: each request in an app context of its own, as on a
+    server; forms are posted with the CSRF token read from their page."""
+
+    def __init__(self, app):
+        self.app = app
+        self.client = app.test_client()
+        self.client.set_cookie("lang", "en")
+
+    def get(self, path: str, **kwargs):
+        with self.app.app_context():
+            return self.client.get(path, **kwargs)
+
+    def post(self, path: str, **kwargs):
+        with self.app.app_context():
+            return self.client.post(path, **kwargs)
+
+    def token_on(self, path: str) -> str:
+        page = self.get(path)
+        assert page.status_code == 200, page.status_code
+        match = CSRF_TOKEN.search(page.get_data(as_text=True))
+        assert match, f"no CSRF token on {path}"
+        return match.group(1)
+
+    def log_in_as(self, person) -> Browser:
+        token = self.token_on("/login")
+        response = self.post("/login", data={"csrf_token": token, "email": person.email,
+                                             "password": person.password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        self.post("/language", data={"csrf_token": self.token_on("/dashboard"),
+                                     "language": "en", "next": "/dashboard"})
+        return self
+
+
+@pytest.fixture
+def browser_as(app):
+    """browser_as(person): a browser logged in as that person (pages in English)."""
+    return lambda person: Browser(app).log_in_as(person)
+
+
+class ApiCaller:
+    """The API through the test client, with a bearer token of one person."""
+
+    def __init__(self, app, person):
+        self.app = app
+        self.client = app.test_client()
+        with app.app_context():
+            response = self.client.post("/api/v1/tokens", json={
+                "email": person.email, "password": person.password})
+        assert response.status_code == 201, response.get_data(as_text=True)
+        self.headers = {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+    def get(self, path: str, **kwargs):
+        with self.app.app_context():
+            return self.client.get(path, headers=self.headers, **kwargs)
+
+    def post(self, path: str, **kwargs):
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        with self.app.app_context():
+            return self.client.post(path, headers=headers, **kwargs)
+
+
+@pytest.fixture
+def api_as(app):
+    """api_as(person): an API caller with that person's bearer token."""
+    return lambda person: ApiCaller(app, person)
+
+
+@pytest.fixture
+def counts(app):
+    """counts() -> rows per table that an import writes to, as committed."""
+    tables = ("members", "accounts", "transfers", "entries", "audit_log")
+
+    def take() -> dict:
+        db.session.rollback()
+        return {t: db.session.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar_one()
+                for t in tables}
+    return take
+
+
+@pytest.fixture
+def empty_database_url(engine_name, request, tmp_path, harness):
+    """A second database with the schema and nothing in it: where a ring moves to."""
+    if engine_name == "sqlite":
+        path = tmp_path / "target.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    template = request.getfixturevalue("postgres_template")
+    name = f"tauschring_target_{os.getpid()}_{next(harness._counter)}"
+    admin = harness._pg_admin()
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE {name} TEMPLATE {template}"))
+    yield harness._pg_url(name)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+@pytest.fixture
+def target_app(empty_database_url, tmp_path, harness):
+    """An app on the empty database; use it inside `with target_app.app_context():`."""
+    app = harness.make_app(empty_database_url, tmp_path / "target-instance")
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
