@@ -7,15 +7,19 @@ refusal, 2 for bad usage); the work of a failed command is rolled back.
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import sys
+from pathlib import Path
 
 import click
-from sqlalchemy.exc import DBAPIError, OperationalError
 
 from tauschring.config import ConfigError
 
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
+# Default limits of a ring, in minutes: within what every JSON client reads exactly.
+LIMIT = click.IntRange(-(2**53 - 1), 2**53 - 1)
 
 
 class Group(click.Group):
@@ -33,45 +37,101 @@ class Group(click.Group):
             click.echo(f"error: {message} (see --help)", err=True)
             sys.exit(EXIT_USAGE)
         except click.ClickException as exc:
-            click.echo(f"error: {exc.format_message()}", err=True)
+            click.echo(f"error: {one_line(exc.format_message())}", err=True)
             sys.exit(exc.exit_code or EXIT_REFUSED)
+        except Exception as exc:  # the contract: one line, never a traceback
+            if os.environ.get("TAUSCHRING_DEBUG"):
+                raise
+            click.echo(f"error: unexpected {type(exc).__name__}: {one_line(str(exc))} "
+                       "(TAUSCHRING_DEBUG=1 shows the traceback)", err=True)
+            sys.exit(EXIT_REFUSED)
         if isinstance(rv, int) and rv:
             sys.exit(rv)
         sys.exit(0)
 
     def invoke(self, ctx):
-        from tauschring.errors import DomainError
         try:
             return super().invoke(ctx)
-        except DomainError as exc:
-            raise click.ClickException(exc.message) from None
-        except ConfigError as exc:
-            raise click.ClickException(str(exc)) from None
-        except OperationalError as exc:
-            raise click.ClickException(
-                f"the database cannot be used: {str(exc.orig).strip().splitlines()[0]}"
-            ) from None
-        except DBAPIError as exc:
-            raise click.ClickException(
-                f"the database refused: {str(exc.orig).strip().splitlines()[0]}") from None
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            refusal = as_refusal(exc)
+            if refusal is None:
+                raise
+            raise refusal from None
 
 
-def make_app():
+def as_refusal(exc: Exception) -> click.ClickException | None:
+    """A refusal of the domain, the configuration or the database, as one line."""
+    from tauschring.errors import DomainError
+
+    if isinstance(exc, DomainError):
+        return click.ClickException(exc.message)
+    if isinstance(exc, ConfigError):
+        return click.ClickException(str(exc))
+    if "sqlalchemy" in sys.modules:  # imported lazily: `--help` and usage errors stay quick
+        from sqlalchemy.exc import DBAPIError, OperationalError
+
+        if isinstance(exc, OperationalError):
+            return click.ClickException(
+                f"the database cannot be used: {first_line(exc.orig)}")
+        if isinstance(exc, DBAPIError):
+            return click.ClickException(f"the database refused: {first_line(exc.orig)}")
+    return None
+
+
+def first_line(error) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
+def one_line(message: str) -> str:
+    return " ".join(str(message).split()) or "(no message)"
+
+
+def make_app(*, creates_database: bool = False, serving: bool = False):
+    """The app for one command. Only `init` and `demo` may create a database;
+    only `serve` needs a lasting secret key (a one-off command leaves no key file)."""
+    from tauschring.config import load_settings
+
+    # Configuration first: a mistake there is told at once, before the
+    # (slow) import of the whole application.
+    settings = load_settings()
+    if not creates_database:
+        require_existing_sqlite_file(settings.database_url)
+    if not serving and not settings.secret_key:
+        settings.secret_key = secrets.token_urlsafe(32)
     from tauschring.app import create_app
-    return create_app()
+    return create_app(settings)
 
 
-def in_app(fn):
+def require_existing_sqlite_file(url: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:") or (
+            database.startswith("file:")):
+        return
+    if not Path(database).is_file():
+        raise click.ClickException(
+            f"the database file {database} does not exist; create it with `tauschring init`")
+
+
+def in_app(fn=None, *, creates_database: bool = False):
     """Run the command inside an application context."""
     import functools
 
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        app = make_app()
-        with app.app_context():
-            return fn(*args, **kwargs)
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            app = make_app(creates_database=creates_database)
+            with app.app_context():
+                return fn(*args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorate(fn) if fn is not None else decorate
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -83,7 +143,7 @@ def main():
 @click.option("--ring-name", default="Mein Tauschring", show_default=True,
               help="Name of the first ring, if none exists yet.")
 @click.option("--ring-slug", default="mein-tauschring", show_default=True)
-@in_app
+@in_app(creates_database=True)
 def init(ring_name, ring_slug):
     """Create or upgrade the schema, and the first ring if none exists."""
     from tauschring.setup import initialise
@@ -91,6 +151,12 @@ def init(ring_name, ring_slug):
     click.echo("schema is up to date")
     if created:
         click.echo(f"created ring {ring.slug!r} ({ring.name})")
+
+
+def check_unit_name(value: str) -> str:
+    if not value.strip() or len(value) > 40:
+        raise click.BadParameter("must have 1 to 40 characters")
+    return value.strip()
 
 
 @main.group()
@@ -101,9 +167,11 @@ def ring():
 @ring.command("create")
 @click.option("--name", required=True)
 @click.option("--slug", required=True)
-@click.option("--unit-name", default="Talente", show_default=True)
-@click.option("--min-balance", type=int, help="Default lowest balance in minutes.")
-@click.option("--max-balance", type=int, help="Default highest balance in minutes.")
+@click.option("--unit-name", default="Talente", show_default=True,
+              callback=lambda ctx, param, value: check_unit_name(value),
+              help="Name of the ring's currency (at most 40 characters).")
+@click.option("--min-balance", type=LIMIT, help="Default lowest balance in minutes.")
+@click.option("--max-balance", type=LIMIT, help="Default highest balance in minutes.")
 @in_app
 def ring_create(name, slug, unit_name, min_balance, max_balance):
     """Create a ring with its association account."""
@@ -197,7 +265,7 @@ def serve(host, port, threads):
     """Serve the web pages and the API with a production WSGI server (waitress)."""
     import waitress
 
-    app = make_app()
+    app = make_app(serving=True)
     settings = app.config["TAUSCHRING"]
     host = host or settings.server_host
     port = port or settings.server_port
@@ -207,7 +275,7 @@ def serve(host, port, threads):
 
 
 @main.command()
-@in_app
+@in_app(creates_database=True)
 def demo():
     """Fill an empty database with a small demo ring and print how to log in."""
     from tauschring.demo import fill_demo

@@ -8,6 +8,7 @@ config.example.toml documents every key.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tomllib
 from dataclasses import dataclass, field
@@ -54,6 +55,19 @@ _KEYS = {
 }
 
 
+_SECTIONS = {section for section, _ in _KEYS}
+
+# Whole numbers that only make sense within bounds.
+_RANGES = {
+    "login_max_failures": (1, 1_000_000),
+    "login_window_minutes": (1, 10_000_000),
+    "token_lifetime_days": (1, 36_500),
+    "max_transfer_minutes": (1, 2**53 - 1),
+    "server_port": (1, 65535),
+    "server_threads": (1, 256),
+}
+
+
 def load_settings(environ: os._Environ | dict | None = None) -> Settings:
     """Read the settings the contract describes, failing with a ConfigError."""
     env = os.environ if environ is None else environ
@@ -76,8 +90,11 @@ def _apply_file(settings: Settings, path: Path, *, required: bool) -> None:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"configuration file {path} does not exist") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"configuration file {path} is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"configuration file {path} is not valid TOML: {exc}") from None
+        message = " ".join(str(exc).split())
+        raise ConfigError(f"configuration file {path} is not valid TOML: {message}") from None
     except OSError as exc:
         raise ConfigError(f"configuration file {path} cannot be read: {exc.strerror}") from None
     settings.source = str(path)
@@ -86,23 +103,43 @@ def _apply_file(settings: Settings, path: Path, *, required: bool) -> None:
             raise ConfigError(f"{path}: [{section}] must be a table")
         for key, value in values.items():
             target = _KEYS.get((section, key))
+            if target is None and section in _SECTIONS:
+                # A typo here would silently leave the default in force.
+                raise ConfigError(f"{path}: unknown key {section}.{key} (config.example.toml "
+                                  "lists every key)")
             if target is None:
-                settings.extra[f"{section}.{key}"] = value
+                settings.extra[f"{section}.{key}"] = value  # another part's ([mail], ...)
                 continue
             attr, kind = target
             if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
                 raise ConfigError(f"{path}: {section}.{key} must be a whole number")
             if not isinstance(value, kind):
                 raise ConfigError(f"{path}: {section}.{key} must be a {kind.__name__}")
+            low, high = _RANGES.get(attr, (None, None))
+            if low is not None and not (low <= value <= high):
+                raise ConfigError(f"{path}: {section}.{key} must be between {low} and {high}")
             setattr(settings, attr, value)
 
 
 def _check_database_url(url: str) -> None:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    usage = "use sqlite:///path.db or postgresql+psycopg://user@host:port/db"
     if not (url.startswith("sqlite:") or url.startswith("postgresql")):
-        raise ConfigError(
-            f"unsupported database URL {url!r}: use sqlite:///path.db "
-            "or postgresql+psycopg://user@host:port/db"
-        )
+        raise ConfigError(f"unsupported database URL {_masked(url)!r}: {usage}")
+    try:
+        parsed = make_url(url)
+        parsed.port  # noqa: B018  (a malformed port shows only when read)
+    except (ArgumentError, ValueError):
+        raise ConfigError(f"malformed database URL {_masked(url)!r}: {usage}") from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError(f"unsupported database URL {_masked(url)!r}: {usage}")
+
+
+def _masked(url: str) -> str:
+    """The URL as it may be shown: without its password."""
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
 
 
 def ensure_secret_key(settings: Settings) -> str:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+
 import marshmallow as ma
 from flask import Flask, request
 from flask_smorest import Api as SmorestApi
+from werkzeug.exceptions import BadRequest, NotFound
 
 from tauschring.api.auth import identify_caller
+from tauschring.api.limits import ID_MAX, NUL_MESSAGE, first_unfit_value
 from tauschring.api.problems import init_problems
+from tauschring.errors import Invalid
 
 
 class Problem(ma.Schema):
@@ -29,6 +34,13 @@ class Api(SmorestApi):
 
 
 def init_api(app: Flask) -> None:
+    @app.url_value_preprocessor
+    def _ids_in_range(endpoint, values):
+        """A number in the path beyond the database's INTEGER range names no
+        object: 404 (API and pages alike), not a crash in the database."""
+        if values and any(type(v) is int and v > ID_MAX for v in values.values()):
+            raise NotFound()
+
     app.config.update(
         API_TITLE="Tauschring API",
         API_VERSION="v1",
@@ -39,11 +51,12 @@ def init_api(app: Flask) -> None:
     api = Api(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearer": []}]})
     from tauschring.auth.api import blp as tokens
+    from tauschring.exchanges.api import blp as exchanges
     from tauschring.ledger.api import blp as ledger
     from tauschring.members.api import blp as members
     from tauschring.rings.api import blp as rings
 
-    for blueprint in (tokens, rings, members, ledger):
+    for blueprint in (tokens, rings, members, ledger, exchanges):
         # Registered as "Members", "Ledger", ...: the OpenAPI tags, and free of
         # clashes with the web pages' blueprints ("members", ...).
         api.register_blueprint(blueprint, name=blueprint.name.capitalize())
@@ -55,3 +68,24 @@ def init_api(app: Flask) -> None:
     def _identify_api_caller():
         if request.path.startswith("/api/") and request.endpoint != "api-docs.openapi_json":
             identify_caller()
+            refuse_unfit_input()
+
+
+def refuse_unfit_input() -> None:
+    """Input no endpoint can take, refused before any view sees it: text with
+    NUL (PostgreSQL refuses it), numbers beyond what JSON clients read exactly,
+    and JSON nested too deeply to read."""
+    for name, values in request.args.lists():
+        if "\x00" in name or any("\x00" in value for value in values):
+            raise Invalid(NUL_MESSAGE, code="nul_character", field=name.replace("\x00", ""))
+    if request.is_json:
+        try:
+            body = json.loads(request.get_data(cache=True) or b"null")
+        except (ValueError, RecursionError):
+            # Not JSON, or nested beyond what can be read: malformed (400).
+            raise BadRequest() from None
+        unfit = first_unfit_value(body)
+        if unfit:
+            field, message = unfit
+            code = "nul_character" if message == NUL_MESSAGE else "number_out_of_range"
+            raise Invalid(message, code=code, field=field.replace("\x00", ""))

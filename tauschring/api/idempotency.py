@@ -40,8 +40,8 @@ def write(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
         key = request.headers.get(HEADER)
-        if key is not None and not (0 < len(key) <= 255):
-            raise Invalid("The Idempotency-Key must have 1 to 255 characters.",
+        if key is not None and not (0 < len(key) <= 255 and key.isprintable()):
+            raise Invalid("The Idempotency-Key must have 1 to 255 printable characters.",
                           code="idempotency_key_invalid", field=HEADER)
 
         def unit(session: Session) -> Response:

@@ -52,6 +52,8 @@ def handle_domain_error(error: DomainError):
         return render_template("error.html", status=error.status, message=error.message), \
             error.status, headers
     errors = {error.field: [error.message]} if error.field else None
+    if errors is None and error.status == 422:
+        errors = {"_body": [error.message]}  # every 422 names what is wrong
     return problem(error.status, _status_title(error.status), error.message, error.code,
                    errors=errors, headers=headers, **error.details)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from tauschring.api.limits import ID_MAX, MINUTES_MAX
 from tauschring.api.pagination import PageArgs, page_schema
 
 Int = ma.fields.Integer
@@ -12,6 +13,16 @@ Int = ma.fields.Integer
 def strict_int(**kwargs):
     """Whole numbers only: 90, not 90.5, "90" or true."""
     return Int(strict=True, **kwargs)
+
+
+def strict_id(**kwargs):
+    """An id in a JSON body: a whole number the database can hold."""
+    return strict_int(validate=ma.validate.Range(min=1, max=ID_MAX), **kwargs)
+
+
+def strict_limit(**kwargs):
+    """A balance limit in minutes (negative allowed), within what clients read exactly."""
+    return strict_int(validate=ma.validate.Range(min=-MINUTES_MAX, max=MINUTES_MAX), **kwargs)
 
 
 class PeriodArgs(PageArgs):
@@ -24,7 +35,8 @@ class AccountsArgs(PageArgs):
 
 
 class TransfersArgs(PeriodArgs):
-    account_id = strict_int()
+    # From the query string, so "5" is the number 5 (strict would refuse every value).
+    account_id = Int(validate=ma.validate.Range(min=1, max=ID_MAX))
 
 
 class AccountOut(ma.Schema):
@@ -42,8 +54,8 @@ class AccountOut(ma.Schema):
 
 
 class LimitsIn(ma.Schema):
-    min_balance = strict_int(allow_none=True)
-    max_balance = strict_int(allow_none=True)
+    min_balance = strict_limit(allow_none=True)
+    max_balance = strict_limit(allow_none=True)
     override_limits = ma.fields.Boolean(load_default=False)
     reason = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=2000))
 
@@ -59,8 +71,8 @@ class EntryOut(ma.Schema):
 
 
 class TransferIn(ma.Schema):
-    debit_account_id = strict_int(required=True)
-    credit_account_id = strict_int(required=True)
+    debit_account_id = strict_id(required=True)
+    credit_account_id = strict_id(required=True)
     minutes = strict_int(required=True)
     memo = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=2000))
     override_limits = ma.fields.Boolean(load_default=False)
