@@ -269,6 +269,10 @@ def serve(host, port, threads):
     settings = app.config["TAUSCHRING"]
     host = host or settings.server_host
     port = port or settings.server_port
+    from tauschring.mail.sender import MailWorker, settings_of
+
+    settings_of(app)  # a mistake in [mail] is told now, not in the worker
+    MailWorker(app).start()
     click.echo(f"serving Tauschring on http://{host}:{port}/ (Ctrl+C to stop)")
     waitress.serve(app, host=host, port=port, threads=threads or settings.server_threads,
                    ident="Tauschring")
@@ -283,6 +287,123 @@ def demo():
     upgrade_schema()
     for line in fill_demo():
         click.echo(line)
+
+
+
+def ring_id_of(slug: str) -> int:
+    from tauschring.db import db
+    from tauschring.rings.service import ring_by_slug
+    return ring_by_slug(db.session, slug).id
+
+
+@main.group()
+def mail():
+    """The outgoing mail queue."""
+
+
+@mail.command("send")
+@in_app
+def mail_send():
+    """Send the mail that is due now (for cron; `serve` does it by itself)."""
+    from flask import current_app
+
+    from tauschring.mail.sender import send_due, settings_of
+
+    settings = settings_of(current_app)
+    if not settings.host:
+        raise click.ClickException("no mail server configured ([mail] host)")
+    sent, failed = send_due(settings)
+    click.echo(f"sent {sent}, failed {failed} (failed mail is tried again later)")
+    if failed:
+        sys.exit(EXIT_REFUSED)
+
+
+@main.group()
+def fees():
+    """The periodic account fee."""
+
+
+@fees.command("charge")
+@click.option("--ring", "ring_slug", required=True)
+@click.option("--period", required=True, help="YYYY-MM (monthly fee) or YYYY (yearly fee).")
+@in_app
+def fees_charge(ring_slug, period):
+    """Charge the fee for one period; running it twice books once."""
+    from tauschring.db import atomic
+    from tauschring.fees.service import charge
+
+    run = atomic(charge, ring_id=ring_id_of(ring_slug), period=period)
+    click.echo(f"period {run.period}: charged {len(run.charged)} accounts "
+               f"{run.minutes} minutes each; {len(run.already)} were charged before")
+    for account_id, names, reason in run.refused:
+        click.echo(f"  not charged: account {account_id} ({', '.join(names)}): {reason}")
+    if run.refused:
+        sys.exit(EXIT_REFUSED)
+
+
+@main.group()
+def exchanges():
+    """Exchanges between members."""
+
+
+@exchanges.command("auto-confirm")
+@click.option("--ring", "ring_slug", required=True)
+@in_app
+def exchanges_auto_confirm(ring_slug):
+    """Confirm proposals older than the ring's auto_confirm_days (for cron; safe twice)."""
+    from tauschring.db import atomic
+    from tauschring.exchanges.service import auto_confirm_due
+
+    confirmed, blocked = atomic(auto_confirm_due, ring_id_of(ring_slug))
+    click.echo(f"confirmed {len(confirmed)} exchanges")
+    for exchange_id, reason in blocked:
+        click.echo(f"  exchange {exchange_id} not booked: {reason}")
+
+
+@main.command("export")
+@click.option("--ring", "ring_slug", required=True)
+@click.option("--out", required=True, type=click.Path(dir_okay=False))
+@in_app
+def export_command(ring_slug, out):
+    """Write a whole ring to one JSON file, to move it to another instance."""
+    from tauschring.imports.commands import export_ring_to_file
+
+    written = export_ring_to_file(ring_slug, out)
+    click.echo(f"exported ring {ring_slug!r} to {written['path']}: "
+               f"{written['rows']['members']} members, {written['rows']['transfers']} "
+               f"transfers, chain head {written['chain']['head']}")
+
+
+@main.command("import-ring")
+@click.argument("file", type=click.Path(dir_okay=False))
+@in_app(creates_database=True)
+def import_ring_command(file):
+    """Recreate an exported ring, with its ids, in a new database (instead of `init`)."""
+    from tauschring.imports.commands import import_ring_from_file
+    from tauschring.setup import upgrade_schema
+
+    upgrade_schema()
+    moved = import_ring_from_file(file)
+    click.echo(describe_audit(moved["slug"], moved["audit"]))
+    if not moved["audit"]["ok"]:
+        sys.exit(EXIT_REFUSED)
+
+
+@main.command("import-members")
+@click.option("--ring", "ring_slug", required=True)
+@click.option("--dry-run", is_flag=True, help="Check the file and report; change nothing.")
+@click.argument("file", type=click.Path(dir_okay=False))
+@in_app
+def import_members_command(ring_slug, file, dry_run):
+    """Import members from a CSV file (docs/import.md); nothing if any row is bad."""
+    from tauschring.imports.commands import import_members_from_file, report_lines
+
+    report = import_members_from_file(ring_slug, file, dry_run=dry_run)
+    lines = report_lines(report)
+    for line in lines if report.ok else lines[:-1]:
+        click.echo(line)
+    if not report.ok:
+        raise click.ClickException(lines[-1])
 
 
 if __name__ == "__main__":

@@ -121,7 +121,10 @@ def atomic(fn: Callable[..., T], /, *args, **kwargs) -> T:
     for attempt in range(1, MAX_ATTEMPTS + 1):
         # A read transaction may be open (e.g. loading the current member);
         # a write must start its own so SQLite takes the write lock up front.
+        # Objects loaded before (sessions keep them across commits) are expired,
+        # so the unit reads the rows as they are now, not as they were.
         session.rollback()
+        session.expire_all()
         try:
             session.connection(execution_options={WRITE: True})
             result = fn(session, *args, **kwargs)

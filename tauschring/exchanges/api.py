@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 
 from tauschring.api.auth import current_actor
 from tauschring.api.idempotency import write
+from tauschring.api.limits import ID_MAX
 from tauschring.api.pagination import PageArgs, page_of, page_schema
 from tauschring.db import db
 from tauschring.exchanges import service as exchanges
@@ -19,14 +20,19 @@ blp = Blueprint("exchanges", __name__, url_prefix="/api/v1",
 Int = ma.fields.Integer
 
 
+def Id(**kwargs):  # noqa: N802 - a field factory, read like a type
+    """An id: a whole number the database's INTEGER columns can hold."""
+    return Int(strict=True, validate=ma.validate.Range(min=1, max=ID_MAX), **kwargs)
+
+
 class ExchangeIn(ma.Schema):
-    provider_id = Int(strict=True, required=True)
-    recipient_id = Int(strict=True, required=True)
+    provider_id = Id(required=True)
+    recipient_id = Id(required=True)
     minutes = Int(strict=True, required=True)
     description = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=2000))
     performed_on = ma.fields.Date(required=True)
-    talent_id = Int(strict=True, allow_none=True)
-    category_id = Int(strict=True, allow_none=True)
+    talent_id = Id(allow_none=True)
+    category_id = Id(allow_none=True)
 
 
 class ReasonIn(ma.Schema):
@@ -83,7 +89,7 @@ class ExchangeOut(ma.Schema):
 
 class ExchangesArgs(PageArgs):
     state = ma.fields.String(validate=ma.validate.OneOf(STATES))
-    member_id = Int(strict=False)
+    member_id = Int(validate=ma.validate.Range(min=1, max=ID_MAX))
 
 
 class NotificationOut(ma.Schema):
@@ -101,7 +107,7 @@ class NotificationsArgs(PageArgs):
 
 
 class ReadIn(ma.Schema):
-    ids = ma.fields.List(Int(strict=True), load_default=None, allow_none=True)
+    ids = ma.fields.List(Id(), load_default=None, allow_none=True)
 
 
 def view(exchange, *, with_events: bool = True) -> dict:

@@ -294,8 +294,10 @@ def set_limits(session: Session, actor: Actor, *, account_id: int, min_balance=U
         high is not None and account.balance > high)
     override_reason = _override_reason(override_limits, reason) if breached else None
     if breached and override_reason is None:
+        above = high is not None and account.balance > high
         raise Invalid(f"The balance of {account.balance} minutes lies outside these limits.",
-                      code="limits_exclude_balance", field="min_balance")
+                      code="limits_exclude_balance",
+                      field="max_balance" if above else "min_balance")
     auditlog.record(session, ring_id=actor.ring_id, actor_id=actor.member_id,
                     action="account.limits", subject=f"account:{account.id}",
                     reason=override_reason or reason, before=list(before),

@@ -21,7 +21,7 @@ from tauschring.members.models import CONTACT_FIELDS, ROLES, STATUSES, VISIBILIT
 from tauschring.members.passwords import hash_password, verify_password
 from tauschring.textsearch import every_word
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
 MIN_PASSWORD = 8
 LANGUAGES = ("de", "en")
 

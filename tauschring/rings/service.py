@@ -25,6 +25,10 @@ def create_ring(session: Session, *, name: str, slug: str, unit_name: str = "Tal
     if not name or len(name) > 120:
         raise Invalid("A ring needs a name of at most 120 characters.", code="name_invalid",
                       field="name")
+    unit_name = (unit_name or "").strip() or "Talente"
+    if len(unit_name) > 40:
+        raise Invalid("The unit's name may have at most 40 characters.",
+                      code="unit_name_invalid", field="unit_name")
     if not SLUG.match(slug or ""):
         raise Invalid("The slug may hold lower-case letters, digits and dashes only.",
                       code="slug_invalid", field="slug")
@@ -35,7 +39,7 @@ def create_ring(session: Session, *, name: str, slug: str, unit_name: str = "Tal
     if session.scalar(select(Ring.id).where(Ring.slug == slug)) is not None:
         raise Conflict(f"A ring with the slug {slug!r} exists already.", code="slug_taken",
                        field="slug")
-    ring = Ring(name=name, slug=slug, unit_name=unit_name or "Talente",
+    ring = Ring(name=name, slug=slug, unit_name=unit_name,
                 default_min_balance=default_min_balance,
                 default_max_balance=default_max_balance)
     session.add(ring)
