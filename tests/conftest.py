@@ -269,9 +269,11 @@ class Http:
         return self.request("DELETE", path, **kwargs)
 
     def token(self, person: Person) -> str:
+        return self.token_for(person.email, person.password)
+
+    def token_for(self, email: str, password: str) -> str:
         response = requests.post(self.base_url + "/api/v1/tokens",
-                                 json={"email": person.email, "password": person.password},
-                                 timeout=30)
+                                 json={"email": email, "password": password}, timeout=30)
         assert response.status_code == 201, response.text
         return response.json()["token"]
 

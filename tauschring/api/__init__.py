@@ -52,11 +52,13 @@ def init_api(app: Flask) -> None:
         "bearer": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearer": []}]})
     from tauschring.auth.api import blp as tokens
     from tauschring.exchanges.api import blp as exchanges
+    from tauschring.imports.api import blp as imports
     from tauschring.ledger.api import blp as ledger
+    from tauschring.market.api import blp as talents
     from tauschring.members.api import blp as members
     from tauschring.rings.api import blp as rings
 
-    for blueprint in (tokens, rings, members, ledger, exchanges):
+    for blueprint in (tokens, rings, members, talents, ledger, exchanges, imports):
         # Registered as "Members", "Ledger", ...: the OpenAPI tags, and free of
         # clashes with the web pages' blueprints ("members", ...).
         api.register_blueprint(blueprint, name=blueprint.name.capitalize())

@@ -12,7 +12,7 @@ import hashlib
 import json
 from functools import wraps
 
-from flask import Response, request
+from flask import Response, g, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -45,7 +45,9 @@ def write(view):
                           code="idempotency_key_invalid", field=HEADER)
 
         def unit(session: Session) -> Response:
-            if key is None:
+            # A key belongs to a caller; an anonymous request (registration)
+            # has none to remember it by, and its refusals protect it anyway.
+            if key is None or getattr(g, "api_member", None) is None:
                 return view(*args, **kwargs)
             member = current_member()
             fingerprint = request_fingerprint()

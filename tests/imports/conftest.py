@@ -30,21 +30,6 @@ def harness(request):
     raise RuntimeError("tests/conftest.py is not loaded")
 
 
-@pytest.fixture(autouse=True)
-def imports_api(request):
-    """The imports API door, until tauschring.api.init_api registers it itself."""
-    if "app" not in request.fixturenames:
-        return
-    app = request.getfixturevalue("app")
-    if "Imports" in app.blueprints:
-        return
-    from tauschring.imports.api import blp
-
-    api = app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
-    api.register_blueprint(blp, name="Imports")
-    app.extensions["csrf"].exempt(blp)
-
-
 def csv_of(rows: list[dict], *, header=HEADER, delimiter: str = ",") -> str:
     """A CSV file: one dict per member, missing columns left empty."""
     def cell(value) -> str:
