@@ -15,7 +15,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from tauschring.auditlog import LoggedAction
-from tauschring.ledger.chain import GENESIS_HASH, transfer_hash
+from tauschring.ledger.chain import GENESIS_HASH, digest
 from tauschring.ledger.models import Account, Transfer
 from tauschring.ledger.service import effective_limits
 from tauschring.rings.models import Ring
@@ -95,18 +95,34 @@ UNPAIRED = text("""
 
 
 def _rows(connection, statement, **params):
-    """Stream the rows in batches (a server-side cursor on PostgreSQL)."""
-    options = {"yield_per": CHAIN_BATCH,
-               "stream_results": connection.dialect.name == "postgresql"}
-    return connection.execute(statement, params, execution_options=options)
+    """Stream plain driver rows in batches (a server-side cursor on PostgreSQL).
+
+    The walks read up to millions of rows; SQLAlchemy's result objects would
+    cost more than the checks themselves, so this talks to the driver.
+    """
+    driver = connection.connection.driver_connection
+    sql = statement.text
+    if connection.dialect.name == "postgresql":
+        for name in params:
+            sql = sql.replace(f":{name}", f"%({name})s")
+        cursor = driver.cursor(name="tauschring_audit")
+    else:
+        cursor = driver.cursor()
+    try:
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(CHAIN_BATCH):
+            yield from batch
+    finally:
+        cursor.close()
 
 
 def _walk_chain(connection, ring: Ring) -> tuple[dict, dict[int, int]]:
     """Recompute every hash in chain order; sum each account's transfers on the way."""
     sums: dict[int, int] = defaultdict(int)
     prev, length, first_bad, problem = GENESIS_HASH, 0, None, None
+    ring_id = ring.id
     for (tid, seq, debit, credit, minutes, memo, booked_at, booked_by, exchange, reverses,
-         override, stored) in _rows(connection, CHAIN_ROWS, ring_id=ring.id):
+         override, stored) in _rows(connection, CHAIN_ROWS, ring_id=ring_id):
         length += 1
         sums[debit] -= minutes
         sums[credit] += minutes
@@ -115,12 +131,8 @@ def _walk_chain(connection, ring: Ring) -> tuple[dict, dict[int, int]]:
         if seq != length:
             first_bad, problem = tid, "sequence_gap"
             continue
-        expected = transfer_hash(prev, ring_id=ring.id, seq=seq, debit_account_id=debit,
-                                 credit_account_id=credit, minutes=minutes, memo=memo,
-                                 booked_at=booked_at, booked_by_id=booked_by,
-                                 exchange_id=exchange, reverses_id=reverses,
-                                 override_reason=override)
-        if expected != stored:
+        if digest(prev, ring_id, seq, debit, credit, minutes, memo, booked_at, booked_by,
+                  exchange, reverses, override) != stored:
             first_bad, problem = tid, "hash_mismatch"
         prev = stored
     if first_bad is None and (length != ring.chain_length or prev != ring.chain_head):
