@@ -6,6 +6,8 @@ commit, roll back and are retried after a serialization failure.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -118,6 +120,26 @@ def atomic(fn: Callable[..., T], /, *args, **kwargs) -> T:
     a refused request changes nothing.
     """
     session: Session = db.session
+    with _writer_queue(session):
+        return _run(session, fn, args, kwargs)
+
+
+# SQLite lets one writer in at a time; a waiting writer polls with growing
+# sleeps. Queueing this process's writers on a lock wakes the next one the
+# moment the last commits (other processes still wait through SQLite itself).
+_queues: dict[str, threading.RLock] = {}
+_queues_lock = threading.Lock()
+
+
+def _writer_queue(session: Session):
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite":
+        return contextlib.nullcontext()
+    with _queues_lock:
+        return _queues.setdefault(str(bind.url), threading.RLock())
+
+
+def _run(session: Session, fn, args, kwargs):
     for attempt in range(1, MAX_ATTEMPTS + 1):
         # A read transaction may be open (e.g. loading the current member);
         # a write must start its own so SQLite takes the write lock up front.
