@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tauschring.errors import Forbidden
+from tauschring.i18n import _l
 
 
 @dataclass(frozen=True)
@@ -29,5 +30,5 @@ class Actor:
 
     def require_coordinator(self) -> None:
         if not self.is_coordinator:
-            raise Forbidden("Only a coordinator of this ring may do this.",
+            raise Forbidden(_l("Only a coordinator of this ring may do this."),
                             code="coordinator_only")

@@ -66,7 +66,7 @@ def as_refusal(exc: Exception) -> click.ClickException | None:
     from tauschring.errors import DomainError
 
     if isinstance(exc, DomainError):
-        return click.ClickException(exc.message)
+        return click.ClickException(str(exc.message))
     if isinstance(exc, ConfigError):
         return click.ClickException(str(exc))
     if "sqlalchemy" in sys.modules:  # imported lazily: `--help` and usage errors stay quick

@@ -2,10 +2,15 @@
 
 Services raise these with a precise `code` (the refusal's name, as in
 TigerBeetle: `exceeds_min_balance`, `already_reversed`, ...) and a message
-for people. The API, the pages and the CLI each map them in one place.
+for people, written with `tauschring.i18n._l` so that it is translated when it
+is shown: in the reader's language on pages and in the API, in English at the
+command line. The API, the pages and the CLI each map them in one place and
+render the message with str().
 """
 
 from __future__ import annotations
+
+from flask_babel.speaklater import LazyString
 
 
 class DomainError(Exception):
@@ -14,14 +19,18 @@ class DomainError(Exception):
     status = 422
     code = "invalid"
 
-    def __init__(self, message: str, *, code: str | None = None, field: str | None = None,
-                 **details):
+    def __init__(self, message: str | LazyString, *, code: str | None = None,
+                 field: str | None = None, **details):
         super().__init__(message)
         self.message = message
         if code:
             self.code = code
         self.field = field
         self.details = details
+
+    def __str__(self) -> str:
+        """The message in the current language (English outside a request)."""
+        return str(self.message)
 
 
 class Invalid(DomainError):
@@ -58,6 +67,6 @@ class Throttled(DomainError):
     status = 429
     code = "throttled"
 
-    def __init__(self, message: str, *, retry_after: int, **kwargs):
+    def __init__(self, message: str | LazyString, *, retry_after: int, **kwargs):
         super().__init__(message, **kwargs)
         self.retry_after = retry_after

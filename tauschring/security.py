@@ -7,6 +7,7 @@ import hmac
 from flask import Flask
 
 from tauschring.db import db
+from tauschring.i18n import _l
 from tauschring.members.models import Member, session_fingerprint
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -18,6 +19,9 @@ def init_security(app: Flask) -> None:
 
     login_manager.login_view = "members.login"
     login_manager.session_protection = "strong"
+    # Shown on the log-in page after a redirect, in the visitor's language.
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.localize_callback = str
 
     @login_manager.user_loader
     def load_member(session_key: str):

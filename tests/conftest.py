@@ -43,6 +43,9 @@ def make_app(database_url: str, instance, **config):
     # the test client's requests run inside it: start each request with an empty
     # `g` (logged-in member, language) as a real server would.
     app.before_request_funcs.setdefault(None, []).insert(0, lambda: g.__dict__.clear())
+    # ... and end it without the request's language, so that the test's own code
+    # (outside any request, like the command line) reads messages in English.
+    app.teardown_request(lambda _error: g.pop("_flask_babel", None))
     return app
 
 

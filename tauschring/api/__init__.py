@@ -10,7 +10,7 @@ from flask_smorest import Api as SmorestApi
 from werkzeug.exceptions import BadRequest, NotFound
 
 from tauschring.api.auth import identify_caller
-from tauschring.api.limits import ID_MAX, NUL_MESSAGE, first_unfit_value
+from tauschring.api.limits import ID_MAX, MESSAGES, NUL_CHARACTER, first_unfit_value
 from tauschring.api.problems import init_problems
 from tauschring.errors import Invalid
 
@@ -79,7 +79,8 @@ def refuse_unfit_input() -> None:
     and JSON nested too deeply to read."""
     for name, values in request.args.lists():
         if "\x00" in name or any("\x00" in value for value in values):
-            raise Invalid(NUL_MESSAGE, code="nul_character", field=name.replace("\x00", ""))
+            raise Invalid(MESSAGES[NUL_CHARACTER], code=NUL_CHARACTER,
+                          field=name.replace("\x00", ""))
     if request.is_json:
         try:
             body = json.loads(request.get_data(cache=True) or b"null")
@@ -88,6 +89,5 @@ def refuse_unfit_input() -> None:
             raise BadRequest() from None
         unfit = first_unfit_value(body)
         if unfit:
-            field, message = unfit
-            code = "nul_character" if message == NUL_MESSAGE else "number_out_of_range"
-            raise Invalid(message, code=code, field=field.replace("\x00", ""))
+            field, code = unfit
+            raise Invalid(MESSAGES[code], code=code, field=field.replace("\x00", ""))

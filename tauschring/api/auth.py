@@ -6,6 +6,7 @@ a bearer token is not sent by browsers on their own, so it needs none.
 
 from __future__ import annotations
 
+import flask_babel
 from flask import g, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
@@ -15,6 +16,7 @@ from tauschring.actors import Actor
 from tauschring.auth.service import member_for_token
 from tauschring.db import db
 from tauschring.errors import Forbidden, Unauthenticated
+from tauschring.i18n import _l
 from tauschring.members.models import Member
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -29,30 +31,42 @@ def bearer_token() -> str | None:
 
 
 def identify_caller() -> None:
-    """Run before every API request: set g.api_member (or None)."""
-    g.api_member = None
+    """Run before every API request: set g.api_member (or None).
+
+    Answers speak the member's language from here on (see
+    tauschring.web.i18n.select_locale); before, the Accept-Language header's.
+    """
+    g.api_member = g.api_language = None
     if "Authorization" in request.headers:
         token = bearer_token()
         member = member_for_token(db.session, token) if token else None
         if member is None:
-            raise Unauthenticated("The bearer token is missing, unknown, expired or revoked.",
-                                  code="token_invalid")
-        g.api_member = member
+            raise Unauthenticated(_l("The bearer token is missing, unknown, expired or "
+                                     "revoked."), code="token_invalid")
+        _identified(member)
         return
     if current_user.is_authenticated:
         if request.method not in SAFE_METHODS:
             try:
                 validate_csrf(request.headers.get("X-CSRFToken"))
             except (ValidationError, CSRFError):
-                raise Forbidden("A request with the session cookie needs the X-CSRFToken "
-                                "header.", code="csrf_failed") from None
-        g.api_member = current_user._get_current_object()
+                raise Forbidden(_l("A request with the session cookie needs the X-CSRFToken "
+                                   "header."), code="csrf_failed") from None
+        _identified(current_user._get_current_object())
+
+
+def _identified(member: Member) -> None:
+    g.api_member = member
+    # Read now: an error answer later must not need the database to pick its language.
+    g.api_language = member.language
+    flask_babel.refresh()
 
 
 def current_member() -> Member:
     member = getattr(g, "api_member", None)
     if member is None:
-        raise Unauthenticated("Log in first: send a bearer token from POST /api/v1/tokens.")
+        raise Unauthenticated(_l("Log in first: send a bearer token from POST "
+                                 "/api/v1/tokens."))
     return member
 
 

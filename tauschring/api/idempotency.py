@@ -21,6 +21,7 @@ from tauschring.api.auth import current_member
 from tauschring.api.models import IdempotentResponse
 from tauschring.db import RetryTransaction, atomic
 from tauschring.errors import Conflict, Invalid
+from tauschring.i18n import _l
 
 HEADER = "Idempotency-Key"
 
@@ -41,7 +42,7 @@ def write(view):
     def wrapper(*args, **kwargs):
         key = request.headers.get(HEADER)
         if key is not None and not (0 < len(key) <= 255 and key.isprintable()):
-            raise Invalid("The Idempotency-Key must have 1 to 255 printable characters.",
+            raise Invalid(_l("The Idempotency-Key must have 1 to 255 printable characters."),
                           code="idempotency_key_invalid", field=HEADER)
 
         def unit(session: Session) -> Response:
@@ -56,7 +57,7 @@ def write(view):
                 IdempotentResponse.key == key)).first()
             if stored is not None:
                 if stored.request_hash != fingerprint:
-                    raise Conflict("This Idempotency-Key was used with another request.",
+                    raise Conflict(_l("This Idempotency-Key was used with another request."),
                                    code="idempotency_key_reused")
                 replay = Response(stored.body, status=stored.status,
                                   mimetype="application/json")

@@ -3,6 +3,8 @@ as bad input (404 or 422) instead of failing in the database (500)."""
 
 from __future__ import annotations
 
+from tauschring.i18n import _l
+
 # Ids are INTEGER columns: 32-bit signed on PostgreSQL.
 ID_MAX = 2**31 - 1
 # Balances and limits: the largest whole number every JSON client reads exactly
@@ -10,13 +12,18 @@ ID_MAX = 2**31 - 1
 MINUTES_MAX = 2**53 - 1
 
 
-NUL_MESSAGE = "Text must not contain NUL characters."
-NUMBER_MESSAGE = (f"Numbers must lie between {-MINUTES_MAX} and {MINUTES_MAX} "
-                  "(what every JSON client reads exactly).")
+NUL_CHARACTER = "nul_character"
+NUMBER_OUT_OF_RANGE = "number_out_of_range"
+MESSAGES = {
+    NUL_CHARACTER: _l("Text must not contain NUL characters."),
+    NUMBER_OUT_OF_RANGE: _l("Numbers must lie between %(low)d and %(high)d (what every "
+                            "JSON client reads exactly).", low=-MINUTES_MAX, high=MINUTES_MAX),
+}
 
 
 def first_unfit_value(value) -> tuple[str, str] | None:
-    """(path, message) of the first value no endpoint can take, if any.
+    """(path, code) of the first value no endpoint can take, if any; the codes
+    are NUL_CHARACTER and NUMBER_OUT_OF_RANGE, their messages in MESSAGES.
 
     Text with NUL (PostgreSQL cannot store it) and whole numbers beyond what
     JSON clients read exactly (I-JSON, RFC 7493) are refused up front, for
@@ -28,15 +35,15 @@ def first_unfit_value(value) -> tuple[str, str] | None:
         path, item = pending.pop()
         if isinstance(item, str):
             if "\x00" in item:
-                return path or "_body", NUL_MESSAGE
+                return path or "_body", NUL_CHARACTER
         elif isinstance(item, int) and not isinstance(item, bool):
             if not -MINUTES_MAX <= item <= MINUTES_MAX:
-                return path or "_body", NUMBER_MESSAGE
+                return path or "_body", NUMBER_OUT_OF_RANGE
         elif isinstance(item, dict):
             for key, child in reversed(list(item.items())):
                 name = f"{path}.{key}" if path else str(key)
                 if "\x00" in str(key):
-                    return name, NUL_MESSAGE
+                    return name, NUL_CHARACTER
                 pending.append((name, child))
         elif isinstance(item, list):
             pending.extend((f"{path}.{i}" if path else str(i), child)

@@ -11,11 +11,30 @@ from __future__ import annotations
 from http import HTTPStatus
 
 from flask import Flask, current_app, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from tauschring.errors import DomainError, Throttled
+from tauschring.i18n import _l
 
 PROBLEM_TYPE = "urn:tauschring:problem:"
+MALFORMED_JSON = _l("The request body is not valid JSON.")
+VALIDATION_FAILED = _l("The request is not valid; see errors for each field.")
+# Werkzeug's own descriptions are English; these replace them where they were not
+# given a message of their own.
+DESCRIPTIONS = {
+    400: _l("The request could not be understood. Please go back and try again."),
+    401: _l("Please log in first."),
+    403: _l("You are not allowed to do this."),
+    404: _l("Nothing was found at this address."),
+    405: _l("This address does not take this kind of request."),
+    413: _l("What was sent is too large."),
+    415: _l("What was sent is not in a format this address takes."),
+    429: _l("Too many requests. Please wait a while."),
+    500: _l("Something went wrong on our side. Please try again later."),
+}
+CSRF_FAILED = _l("The form has expired or was not sent from this site. Please go back, "
+                 "reload the page and try again.")
 
 
 def is_api_request() -> bool:
@@ -48,13 +67,14 @@ def handle_domain_error(error: DomainError):
     headers = {}
     if isinstance(error, Throttled):
         headers["Retry-After"] = str(error.retry_after)
+    message = str(error.message)  # translated now, in the reader's language
     if not is_api_request():
-        return render_template("error.html", status=error.status, message=error.message), \
+        return render_template("error.html", status=error.status, message=message), \
             error.status, headers
-    errors = {error.field: [error.message]} if error.field else None
+    errors = {error.field: [message]} if error.field else None
     if errors is None and error.status == 422:
-        errors = {"_body": [error.message]}  # every 422 names what is wrong
-    return problem(error.status, _status_title(error.status), error.message, error.code,
+        errors = {"_body": [message]}  # every 422 names what is wrong
+    return problem(error.status, _status_title(error.status), message, error.code,
                    errors=errors, headers=headers, **error.details)
 
 
@@ -73,25 +93,35 @@ def _flatten(messages) -> dict:
     return flat
 
 
+def _description(error: HTTPException, status: int) -> str:
+    """The error's own description, or ours for the status in the reader's language."""
+    own = error.description
+    if isinstance(error, CSRFError):
+        return str(CSRF_FAILED)
+    if (own is None or own == type(error).description) and status in DESCRIPTIONS:
+        return str(DESCRIPTIONS[status])
+    return str(own or _status_title(status))
+
+
 def handle_http_exception(error: HTTPException):
     status = error.code or 500
     if status >= 500:
         current_app.logger.error("HTTP %s on %s %s", status, request.method, request.path)
     if not is_api_request():
-        return render_template("error.html", status=status, message=error.description), status
+        return render_template("error.html", status=status,
+                               message=_description(error, status)), status
     data = getattr(error, "data", None) or {}
     messages = data.get("messages")
     if status == 400:
-        return problem(400, "Bad Request", "The request body is not valid JSON.",
+        return problem(400, "Bad Request", str(MALFORMED_JSON),
                        "malformed_json", errors=_flatten(messages) if messages else None)
     if messages is not None:
-        return problem(status, _status_title(status),
-                       "The request is not valid; see errors for each field.",
+        return problem(status, _status_title(status), str(VALIDATION_FAILED),
                        "validation_failed", errors=_flatten(messages))
     code = {401: "not_authenticated", 403: "forbidden", 404: "not_found",
             405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type",
             429: "throttled"}.get(status, "http_error")
-    detail = data.get("message") or error.description or _status_title(status)
+    detail = str(data.get("message") or _description(error, status))
     allowed = getattr(error, "valid_methods", None)
     return problem(status, _status_title(status), detail, code,
                    headers={"Allow": ", ".join(allowed)} if allowed else None)

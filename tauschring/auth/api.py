@@ -10,6 +10,7 @@ from tauschring.api.auth import bearer_token, current_member
 from tauschring.auth import service
 from tauschring.db import atomic, db
 from tauschring.errors import Unauthenticated
+from tauschring.i18n import _l
 
 blp = Blueprint("tokens", __name__, url_prefix="/api/v1", description="Logging in")
 
@@ -32,7 +33,7 @@ def create_token(data):
     issued = atomic(service.issue_token, email=data["email"], password=data["password"],
                     remote_addr=request.remote_addr or "")
     if issued is None:
-        raise Unauthenticated("Wrong e-mail address or password.", code="login_failed")
+        raise Unauthenticated(_l("Wrong e-mail address or password."), code="login_failed")
     token, member = issued
     return {"token": token, "member_id": member.id, "account_id": member.account_id}
 
@@ -43,7 +44,7 @@ def delete_token():
     current_member()
     token = bearer_token()
     if token is None:
-        raise Unauthenticated("Only a bearer token can be revoked this way.",
+        raise Unauthenticated(_l("Only a bearer token can be revoked this way."),
                               code="token_required")
     atomic(lambda session: service.revoke_token(session, token))
     db.session.remove()

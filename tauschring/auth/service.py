@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from tauschring.auth.models import ApiToken, LoginFailure
 from tauschring.db import utcnow
 from tauschring.errors import Throttled
+from tauschring.i18n import _l
 from tauschring.members.models import Member
 from tauschring.members.passwords import dummy_verify, verify_password
 from tauschring.members.service import member_by_email, normalise_email
@@ -35,7 +36,7 @@ def check_throttle(session: Session, email: str, remote_addr: str) -> None:
         LoginFailure.remote_addr == remote_addr, LoginFailure.failed_at >= since))
     if (by_email >= settings.login_max_failures
             or by_addr >= settings.login_max_failures * PER_ADDRESS_FACTOR):
-        raise Throttled("Too many failed attempts to log in. Please wait a while.",
+        raise Throttled(_l("Too many failed attempts to log in. Please wait a while."),
                         retry_after=settings.login_window_minutes * 60)
 
 

@@ -28,13 +28,13 @@ from tauschring.auditlog import LoggedAction
 from tauschring.coordination.views import (
     MAX_PAGE,
     PER_PAGE,
+    ROLE_LABELS,
     Form,
     SettingsForm,
     _account_names,
     _ring,
     bp,
     limit_flag,
-    refuse,
 )
 from tauschring.db import atomic, db, utcnow
 from tauschring.errors import DomainError, Invalid
@@ -46,6 +46,7 @@ from tauschring.ledger.models import Account, Entry, Transfer
 from tauschring.market.models import Category
 from tauschring.members.models import Member
 from tauschring.web.access import coordinator_required, current_actor
+from tauschring.web.forms import show_error
 from tauschring.web.i18n import hours
 from tauschring.web.minutes import HoursField
 
@@ -232,7 +233,7 @@ def transfers():
         statement = queries.transfers_of_ring(actor, account_id, filters.date_from.data,
                                               filters.date_to.data)
     except Invalid as error:
-        refuse(filters, error, {"from": "date_from"})
+        show_error(filters, error, {"from": "date_from"})
         statement = queries.transfers_of_ring(actor, account_id)
     if filters.reversals.data:
         statement = statement.where(Transfer.reverses_id.is_not(None))
@@ -284,7 +285,7 @@ def reverse_transfer(transfer_id: int):
                           reason=form.reason.data, override_limits=form.override_limits.data)
     except DomainError as error:
         # A limit the reversal would breach is beside the box that allows it.
-        refuse(form, error, {"minutes": "override_limits"})
+        show_error(form, error, {"minutes": "override_limits"})
         return _transfer_page(transfer, form, error.status)
     flash(_("Transfer #%(id)s is reversed by transfer #%(reversal)s.", id=transfer.id,
             reversal=reversal.id))
@@ -314,7 +315,7 @@ def new_transfer():
                 memo=form.memo.data, override_limits=form.override_limits.data,
                 reason=form.reason.data)
         except DomainError as error:
-            refuse(form, error)
+            show_error(form, error)
             status = error.status
         else:
             flash(_("Transfer #%(id)s is booked: %(minutes)s from %(debit)s to %(credit)s.",
@@ -475,6 +476,8 @@ def _limit_text(minutes) -> str:
 
 
 def _value_text(key: str, value) -> str:
+    if key == "role" and value in ROLE_LABELS:
+        return str(ROLE_LABELS[value])
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if value is None or value == "":
@@ -519,7 +522,7 @@ def fees():
         try:
             run = atomic(charge_fees, actor, form.period.data.strip())
         except DomainError as error:
-            refuse(form, error, {"ring": None})
+            show_error(form, error, {"ring": None})
             status = error.status
         else:
             status = 200

@@ -37,14 +37,13 @@ from tauschring.exchanges.service import dispute_queue
 from tauschring.ledger.audit import audit_ring
 from tauschring.ledger.models import Account
 from tauschring.ledger.queries import holders
-from tauschring.ledger.service import effective_limits, max_transfer_minutes, set_limits
+from tauschring.ledger.service import effective_limits, set_limits
 from tauschring.members import service as members
 from tauschring.members.models import STATUSES, Member
 from tauschring.rings.models import Ring
 from tauschring.rings.service import SETTINGS, update_settings
 from tauschring.web.access import coordinator_required, current_actor
 from tauschring.web.forms import show_error
-from tauschring.web.i18n import hours
 from tauschring.web.minutes import HoursField
 
 bp = Blueprint("coordination", __name__, url_prefix="/coordination")
@@ -55,24 +54,6 @@ MAX_PAGE = 1_000_000
 NEAR_LIMIT_SHARE = 10
 ROLE_LABELS = {"member": _l("Member"), "coordinator": _l("Coordinator"), "admin": _l("Admin")}
 HOURS_HINT = _l("Hours and minutes as h:mm, or whole hours: e.g. 1:30, -20, -20:00.")
-
-# The services speak English; these are the refusals the coordination pages meet, in
-# the reader's language (the service's text stays the fallback for any other code).
-MESSAGES = {
-    "amount_must_be_positive": _l("The time must be more than zero."),
-    "same_account": _l("A transfer needs two different accounts."),
-    "account_not_found": _l("This account does not exist in this ring."),
-    "account_not_open": _l("This account is closed or not yet open: it takes no bookings."),
-    "memo_required": _l("A manual booking needs a memo."),
-    "override_needs_reason": _l("Overriding a limit needs a reason."),
-    "reason_required": _l("A reversal needs a reason."),
-    "reversal_not_reversible": _l("This transfer is itself a reversal; book a new transfer "
-                                  "instead."),
-    "transfer_not_found": _l("This transfer does not exist."),
-    "no_fee": _l("This ring charges no account fee: set one in the ring settings first."),
-    "period_reversed": _l("The first day must not be after the last."),
-    "coordinator_only": _l("Only a coordinator of this ring may do this."),
-}
 
 
 # --- forms -------------------------------------------------------------------
@@ -207,40 +188,6 @@ def _account_names(account_ids) -> dict[int, str]:
     return names
 
 
-def localised(error: DomainError) -> str:
-    """The refusal in the reader's language, with names and hours where it has them."""
-    details = error.details
-    if error.code in ("exceeds_min_balance", "exceeds_max_balance"):
-        name = _account_names([details["account_id"]]).get(details["account_id"], "")
-        values = dict(name=name, balance=hours(details["balance_after"]),
-                      limit=hours(details["limit"]))
-        if error.code == "exceeds_min_balance":
-            return _("%(name)s would fall to %(balance)s, below the lowest allowed balance "
-                     "of %(limit)s.", **values)
-        return _("%(name)s would rise to %(balance)s, above the highest allowed balance "
-                 "of %(limit)s.", **values)
-    if error.code == "already_reversed":
-        return _("This transfer was already reversed by transfer #%(id)s.",
-                 id=details.get("reversed_by_id"))
-    if error.code == "amount_too_large":
-        return _("A single booking may move at most %(limit)s.",
-                 limit=hours(max_transfer_minutes()))
-    if error.code == "period_invalid":
-        if _ring().fee_period == "year":
-            return _("This ring charges its fee per year: give the year, e.g. %(example)s.",
-                     example="2026")
-        return _("This ring charges its fee per month: give year and month, e.g. "
-                 "%(example)s.", example="2026-11")
-    message = MESSAGES.get(error.code)
-    return str(message) if message else error.message
-
-
-def refuse(form: FlaskForm, error: DomainError, field_names: dict | None = None) -> None:
-    """Show the service's refusal on the form, in the reader's language."""
-    error.message = localised(error)
-    show_error(form, error, field_names)
-
-
 @bp.app_template_global("open_disputes")
 def open_disputes() -> int:
     """How many exchanges of the caller's ring wait for a coordinator's decision."""
@@ -300,7 +247,7 @@ def admit(member_id: int):
     try:
         atomic(members.admit, current_actor(), member.id)
     except DomainError as error:
-        return _admissions_page([f"{member.name}: {error.message}"], error.status)
+        return _admissions_page([f"{member.name}: {error}"], error.status)
     flash(_("%(name)s is admitted.", name=member.name))
     return redirect(url_for(".admissions"))
 
@@ -376,7 +323,7 @@ def _act(member: Member, form_name: str, form: FlaskForm, action, *args, done: s
     try:
         atomic(action, current_actor(), *args, **kwargs)
     except DomainError as error:
-        refuse(form, error)
+        show_error(form, error)
         return _member_page(member, error.status, **{form_name: form})
     flash(done)
     return redirect(url_for(".member", member_id=member.id))
@@ -449,7 +396,7 @@ def leave(member_id: int):
             atomic(members.leave, current_actor(), member.id,
                    reason=(form.reason.data or "").strip())
         except DomainError as error:
-            refuse(form, error)
+            show_error(form, error)
             status = error.status
         else:
             flash(_("%(name)s has left the ring.", name=member.name))
@@ -485,7 +432,7 @@ def new_member():
                             role=form.role.data, phone=form.phone.data or "",
                             district=form.district.data or "", language=form.language.data)
         except DomainError as error:
-            refuse(form, error)
+            show_error(form, error)
             status = error.status
         else:
             response = render_template("coordination/member_created.html", member=member,
@@ -523,7 +470,7 @@ def settings():
         try:
             atomic(update_settings, current_actor(), **changes)
         except DomainError as error:
-            refuse(form, error)
+            show_error(form, error)
             status = error.status
         else:
             flash(_("The settings are saved."))

@@ -21,6 +21,7 @@ from tauschring.actors import Actor
 from tauschring.db import utcnow
 from tauschring.errors import Conflict, Forbidden, Invalid, NotFound
 from tauschring.exchanges.models import Exchange, ExchangeEvent
+from tauschring.i18n import _l
 from tauschring.ledger import service as ledger
 from tauschring.ledger.models import Account
 from tauschring.market.models import Category, Talent
@@ -31,6 +32,13 @@ from tauschring.rings.models import Ring
 
 DESCRIPTION_MAX = 2000
 NOTE_MAX = 5000
+# An exchange's state in a sentence: "This exchange is booked already."
+STATE_NAMES = {"proposed": _l("waiting for confirmation"), "booked": _l("booked"),
+               "declined": _l("declined"), "cancelled": _l("withdrawn"),
+               "disputed": _l("disputed"), "reversed": _l("reversed")}
+# What an empty required text is answered with (otherwise: "Please say why.").
+TEXT_REQUIRED = {"description": _l("Please describe what was done."),
+                 "message": _l("Please write a message.")}
 
 
 # --- who is who -----------------------------------------------------------
@@ -65,15 +73,16 @@ def get_exchange(session: Session, actor: Actor, exchange_id: int, *,
     exchange = session.scalars(statement).unique().first()
     if exchange is None or exchange.ring_id != actor.ring_id or (
             not actor.is_coordinator and _side(actor, exchange) is None):
-        raise NotFound(f"Exchange {exchange_id} does not exist.", code="exchange_not_found")
+        raise NotFound(_l("Exchange %(id)s does not exist.", id=exchange_id),
+                       code="exchange_not_found")
     return exchange
 
 
 def _require_active(session: Session, actor: Actor) -> Member:
     member = session.get(Member, actor.member_id) if actor.member_id else None
     if member is None or member.status != "active":
-        raise Forbidden("Only active members can trade; pending or suspended members "
-                        "cannot.", code="member_not_active")
+        raise Forbidden(_l("Only active members can trade; members waiting for admission "
+                           "or suspended cannot."), code="member_not_active")
     return member
 
 
@@ -90,9 +99,11 @@ def _event(session: Session, exchange: Exchange, actor_id: int | None, action: s
 def _text(value: str | None, field: str, limit: int, *, required: bool) -> str:
     value = (value or "").strip()
     if required and not value:
-        raise Invalid("Please say why.", code=f"{field}_required", field=field)
+        raise Invalid(TEXT_REQUIRED.get(field, _l("Please say why.")),
+                      code=f"{field}_required", field=field)
     if len(value) > limit:
-        raise Invalid(f"At most {limit} characters.", code="too_long", field=field)
+        raise Invalid(_l("At most %(max)d characters.", max=limit), code="too_long",
+                      field=field)
     return value
 
 
@@ -106,39 +117,40 @@ def propose(session: Session, actor: Actor, *, provider_id: int, recipient_id: i
     ledger.check_minutes(minutes)
     description = _text(description, "description", DESCRIPTION_MAX, required=True)
     if not isinstance(performed_on, date):
-        raise Invalid("When was the work done?", code="performed_on_invalid",
+        raise Invalid(_l("When was the work done?"), code="performed_on_invalid",
                       field="performed_on")
     if performed_on > utcnow().date() + timedelta(days=1):
-        raise Invalid("The work cannot lie in the future.", code="performed_in_future",
+        raise Invalid(_l("The work cannot lie in the future."), code="performed_in_future",
                       field="performed_on")
     parties = {}
     for field, member_id in (("provider_id", provider_id), ("recipient_id", recipient_id)):
         member = session.get(Member, member_id) if isinstance(member_id, int) else None
         if member is None or member.ring_id != actor.ring_id:
-            raise Invalid("There is no such member in this ring.", code="member_not_found",
-                          field=field)
+            raise Invalid(_l("There is no such member in this ring."),
+                          code="member_not_found", field=field)
         if member.status != "active":
-            raise Invalid(f"{member.name} cannot trade at the moment.",
+            raise Invalid(_l("%(name)s cannot trade at the moment.", name=member.name),
                           code="member_not_active", field=field)
         parties[field] = member
     provider, recipient = parties["provider_id"], parties["recipient_id"]
     if provider.account_id == recipient.account_id:
-        raise Invalid("Provider and recipient share one account; there is nothing to book.",
-                      code="same_account", field="recipient_id")
+        raise Invalid(_l("Provider and recipient share one account; there is nothing to "
+                         "book."), code="same_account", field="recipient_id")
     if actor.member_id not in (provider.id, recipient.id):
-        raise Forbidden("Only the provider or the recipient can propose an exchange.",
+        raise Forbidden(_l("Only the provider or the recipient can propose an exchange."),
                         code="not_a_party")
     category = None
     if talent_id is not None:
         talent = session.get(Talent, talent_id) if isinstance(talent_id, int) else None
         if talent is None or talent.ring_id != actor.ring_id or talent.status != "active":
-            raise Invalid("There is no such talent.", code="talent_not_found",
+            raise Invalid(_l("There is no such offer or request."), code="talent_not_found",
                           field="talent_id")
         category = talent.category_id
     if category_id is not None:
         found = session.get(Category, category_id) if isinstance(category_id, int) else None
         if found is None or found.ring_id != actor.ring_id:
-            raise Invalid("Unknown category.", code="category_unknown", field="category_id")
+            raise Invalid(_l("Unknown category."), code="category_unknown",
+                          field="category_id")
         category = found.id
     exchange = Exchange(ring_id=actor.ring_id, provider_id=provider.id,
                         recipient_id=recipient.id, proposer_id=actor.member_id,
@@ -167,7 +179,8 @@ def confirm(session: Session, actor: Actor, exchange_id: int) -> Exchange:
     """The other party agrees: one transfer books it, atomically with the state."""
     _require_active(session, actor)
     exchange = get_exchange(session, actor, exchange_id, lock=True)
-    _require_other_party(actor, exchange, "confirm")
+    _require_other_party(actor, exchange, _l("Only the other party can confirm this "
+                                             "exchange."))
     _require_state(exchange, "proposed")
     transfer = _book(session, exchange, exchange.minutes, actor.member_id)
     _mark_booked(session, exchange, transfer, actor.member_id, "confirmed")
@@ -186,22 +199,23 @@ def _mark_booked(session, exchange, transfer, actor_id, action, note=""):
     session.flush()
 
 
-def _require_other_party(actor: Actor, exchange: Exchange, verb: str) -> None:
+def _require_other_party(actor: Actor, exchange: Exchange, refusal: str) -> None:
     side = _side(actor, exchange)
     if side is None or side == _proposer_side(exchange):
-        raise Forbidden(f"Only the other party can {verb} this exchange.",
-                        code="not_other_party")
+        raise Forbidden(refusal, code="not_other_party")
 
 
 def _require_state(exchange: Exchange, state: str) -> None:
     if exchange.state != state:
-        raise Conflict(f"This exchange is {exchange.state} already; that is no longer "
-                       "possible.", code=f"exchange_{exchange.state}", state=exchange.state)
+        raise Conflict(_l("This exchange is %(state)s already; that is no longer possible.",
+                          state=STATE_NAMES[exchange.state]),
+                       code=f"exchange_{exchange.state}", state=exchange.state)
 
 
 def decline(session: Session, actor: Actor, exchange_id: int, reason: str) -> Exchange:
     exchange = get_exchange(session, actor, exchange_id, lock=True)
-    _require_other_party(actor, exchange, "decline")
+    _require_other_party(actor, exchange, _l("Only the other party can decline this "
+                                             "exchange."))
     _require_state(exchange, "proposed")
     reason = _text(reason, "reason", NOTE_MAX, required=True)
     exchange.state = "declined"
@@ -216,7 +230,7 @@ def cancel(session: Session, actor: Actor, exchange_id: int, reason: str = "") -
     """The proposer withdraws the proposal before it is confirmed."""
     exchange = get_exchange(session, actor, exchange_id, lock=True)
     if _side(actor, exchange) != _proposer_side(exchange):
-        raise Forbidden("Only the member who proposed it can cancel this exchange.",
+        raise Forbidden(_l("Only the member who proposed it can withdraw this exchange."),
                         code="not_proposer")
     _require_state(exchange, "proposed")
     exchange.state = "cancelled"
@@ -232,16 +246,18 @@ def dispute(session: Session, actor: Actor, exchange_id: int, reason: str) -> Ex
     """Either party objects: to a proposal, or to a booking within the window."""
     exchange = get_exchange(session, actor, exchange_id, lock=True)
     if _side(actor, exchange) is None:
-        raise Forbidden("Only the parties can dispute an exchange.", code="not_a_party")
+        raise Forbidden(_l("Only the parties can dispute an exchange."), code="not_a_party")
     reason = _text(reason, "reason", NOTE_MAX, required=True)
     if exchange.state not in ("proposed", "booked"):
-        raise Conflict(f"This exchange is {exchange.state}; it cannot be disputed.",
+        raise Conflict(_l("This exchange is %(state)s; it cannot be disputed.",
+                          state=STATE_NAMES[exchange.state]),
                        code=f"exchange_{exchange.state}", state=exchange.state)
     if exchange.state == "booked":
         window = session.get(Ring, exchange.ring_id).dispute_window_days
         if utcnow() > exchange.booked_at + timedelta(days=window):
-            raise Conflict(f"A booking can be disputed for {window} days only; please talk "
-                           "to a coordinator.", code="dispute_window_closed")
+            raise Conflict(_l("A booking can be disputed for %(days)d days only; please "
+                              "talk to a coordinator.", days=window),
+                           code="dispute_window_closed")
     exchange.disputed_from = exchange.state
     exchange.state = "disputed"
     _event(session, exchange, actor.member_id, "disputed", note=reason)
@@ -257,7 +273,8 @@ def add_message(session: Session, actor: Actor, exchange_id: int, text: str) -> 
     """A word to the mediation from a party or a coordinator, while disputed."""
     exchange = get_exchange(session, actor, exchange_id, lock=True)
     if exchange.state != "disputed":
-        raise Conflict("Messages belong to disputed exchanges.", code="not_disputed")
+        raise Conflict(_l("Messages can only be added while an exchange is disputed."),
+                       code="not_disputed")
     text = _text(text, "message", NOTE_MAX, required=True)
     event = _event(session, exchange, actor.member_id, "message", note=text)
     coordinators = [m.id for m in coordinators_of(session, exchange.ring_id)]
@@ -281,18 +298,19 @@ def resolve(session: Session, actor: Actor, exchange_id: int, *, decision: str, 
     exchange = get_exchange(session, actor, exchange_id, lock=True)  # 404 before 403
     actor.require_coordinator()
     if decision not in DECISIONS:
-        raise Invalid("Decide book, cancel or adjust.", code="decision_invalid",
+        raise Invalid(_l("Decide book, cancel or adjust."), code="decision_invalid",
                       field="decision")
     note = _text(note, "note", NOTE_MAX, required=True)
     if exchange.state != "disputed":
-        raise Conflict(f"This exchange is {exchange.state}, not disputed.",
+        raise Conflict(_l("This exchange is %(state)s, not disputed.",
+                          state=STATE_NAMES[exchange.state]),
                        code="not_disputed", state=exchange.state)
     override = note if override_limits else None
     standing = exchange.disputed_from == "booked"
     if decision == "adjust":
         ledger.check_minutes(minutes)
     elif minutes is not None:
-        raise Invalid("Minutes go with the decision 'adjust' only.",
+        raise Invalid(_l("A different time goes with the decision 'adjust' only."),
                       code="minutes_not_expected", field="minutes")
 
     if decision == "book" and not standing:
@@ -432,7 +450,7 @@ def auto_confirm_due(session: Session, ring_id: int, *, today: date | None = Non
             with session.begin_nested():
                 transfer = _book(session, exchange, exchange.minutes, None)
         except Invalid as error:
-            blocked.append((exchange.id, error.message))
+            blocked.append((exchange.id, str(error.message)))
             continue
         _mark_booked(session, exchange, transfer, None, "auto_confirmed",
                      note=f"after {ring.auto_confirm_days} days")

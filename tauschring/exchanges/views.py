@@ -143,7 +143,8 @@ def detail(exchange_id: int):
         "exchanges/detail.html", exchange=exchange,
         actions=exchanges.allowed_actions(actor, exchange),
         blocker=exchanges.booking_blocker(db.session, exchange),
-        forms={"empty": EmptyForm(), "reason": ReasonForm(), "message": MessageForm(),
+        forms={"empty": EmptyForm(), "decline": ReasonForm(prefix="decline"),
+               "dispute": ReasonForm(prefix="dispute"), "message": MessageForm(),
                "resolve": ResolveForm()})
 
 
@@ -159,7 +160,7 @@ def _act(exchange_id: int, form: FlaskForm, run, done: str):
     except NotFound:
         abort(404)
     except DomainError as error:
-        flash(error.message, "error")
+        flash(str(error.message), "error")
     else:
         flash(done)
     return redirect(url_for("exchanges.detail", exchange_id=exchange_id))
@@ -176,7 +177,7 @@ def confirm(exchange_id: int):
 @bp.route("/exchanges/<int:exchange_id>/decline", methods=["POST"])
 @login_required
 def decline(exchange_id: int):
-    actor, form = current_actor(), ReasonForm()
+    actor, form = current_actor(), ReasonForm(prefix="decline")
     return _act(exchange_id, form,
                 lambda s: exchanges.decline(s, actor, exchange_id, form.reason.data),
                 _("Declined."))
@@ -193,7 +194,7 @@ def cancel(exchange_id: int):
 @bp.route("/exchanges/<int:exchange_id>/dispute", methods=["POST"])
 @login_required
 def dispute(exchange_id: int):
-    actor, form = current_actor(), ReasonForm()
+    actor, form = current_actor(), ReasonForm(prefix="dispute")
     return _act(exchange_id, form,
                 lambda s: exchanges.dispute(s, actor, exchange_id, form.reason.data),
                 _("Disputed. The coordinators have been told."))

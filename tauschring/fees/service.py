@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from tauschring.errors import Invalid
 from tauschring.fees.models import FeeCharge
+from tauschring.i18n import _l
 from tauschring.ledger import service as ledger
 from tauschring.ledger.models import Account
 from tauschring.members.models import Member
@@ -31,6 +32,7 @@ class FeeRun:
     minutes: int
     charged: list[int] = field(default_factory=list)  # account ids charged now
     already: list[int] = field(default_factory=list)  # charged by an earlier run
+    # (account id, holders' names, why) for each account the fee would push past a limit
     refused: list[tuple[int, list[str], str]] = field(default_factory=list)
 
 
@@ -38,12 +40,16 @@ def charge(session: Session, *, ring_id: int, period: str,
            booked_by_id: int | None = None) -> FeeRun:
     ring = session.get(Ring, ring_id)
     if not ring.fee_minutes:
-        raise Invalid("This ring charges no account fee (fee_minutes is 0).",
-                      code="no_fee", field="ring")
+        raise Invalid(_l("This ring charges no account fee: set one in the ring settings "
+                         "first."), code="no_fee", field="ring")
     if not PERIOD[ring.fee_period].match(period or ""):
-        example = "2026-11" if ring.fee_period == "month" else "2026"
-        raise Invalid(f"This ring's fee is charged per {ring.fee_period}: give the period as "
-                      f"{example}.", code="period_invalid", field="period")
+        if ring.fee_period == "year":
+            message = _l("This ring charges its fee per year: give the year, e.g. "
+                         "%(example)s.", example="2026")
+        else:
+            message = _l("This ring charges its fee per month: give year and month, e.g. "
+                         "%(example)s.", example="2026-11")
+        raise Invalid(message, code="period_invalid", field="period")
     run = FeeRun(period=period, minutes=ring.fee_minutes)
     bank = ledger.association_account(session, ring_id)
     done = set(session.scalars(select(FeeCharge.account_id).where(
@@ -75,7 +81,7 @@ def charge(session: Session, *, ring_id: int, period: str,
             # took our transfer back with the refused charge row.
             run.already.append(account_id)
         except Invalid as error:
-            run.refused.append((account_id, names, error.message))
+            run.refused.append((account_id, names, str(error.message)))
         else:
             run.charged.append(account_id)
     return run

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask import jsonify, request
+from flask_babel import gettext
 from flask_smorest import Blueprint
 from werkzeug.exceptions import UnsupportedMediaType
 
@@ -13,6 +14,7 @@ from tauschring.api.idempotency import write
 from tauschring.api.problems import problem
 from tauschring.db import db
 from tauschring.errors import Invalid
+from tauschring.i18n import _l
 from tauschring.imports import service
 from tauschring.imports.member_data import export_member
 from tauschring.imports.ring_file import export_ring
@@ -58,7 +60,8 @@ class MemberImportRejected(Invalid):
     code = "import_rows_invalid"
 
     def __init__(self, report: service.MemberImportReport):
-        super().__init__(f"{len(report.errors)} problem(s) in the file; nothing was imported.")
+        super().__init__(_l("Problems in the file: %(count)d; nothing was imported.",
+                            count=len(report.errors)))
         self.report = report
 
 
@@ -69,7 +72,7 @@ def _rejected(error: MemberImportRejected):
     for row_error in error.report.errors:
         key = f"row {row_error.row}" + (f": {row_error.column}" if row_error.column else "")
         errors.setdefault(key, []).append(row_error.message)
-    return problem(422, "Unprocessable Entity", error.message, error.code, errors=errors,
+    return problem(422, "Unprocessable Entity", str(error.message), error.code, errors=errors,
                    report=error.report.as_dict())
 
 
@@ -78,13 +81,13 @@ def _csv_body() -> str:
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("file")
         if upload is None:
-            raise Invalid("Send the CSV file as the form part named 'file'.",
+            raise Invalid(_l("Send the CSV file as the form part named 'file'."),
                           code="file_missing", field="file")
         return service.decode_csv(upload.read())
     if request.mimetype in CSV_TYPES:
         return service.decode_csv(request.get_data(cache=True))
-    raise UnsupportedMediaType("Send the file as text/csv, or as multipart/form-data "
-                               "with a part named 'file'.")
+    raise UnsupportedMediaType(gettext("Send the file as text/csv, or as "
+                                       "multipart/form-data with a part named 'file'."))
 
 
 @blp.route("/imports/members", methods=["POST"])

@@ -19,6 +19,7 @@ from tauschring.auditlog import LoggedAction
 from tauschring.db import utcnow
 from tauschring.errors import Forbidden
 from tauschring.exchanges.models import Exchange, ExchangeEvent
+from tauschring.i18n import _l
 from tauschring.ledger.models import Account, Entry, Transfer
 from tauschring.ledger.service import effective_limits
 from tauschring.market.models import Category, Talent
@@ -40,7 +41,7 @@ def export_member(session: Session, actor: Actor, member_id: int) -> dict:
     """
     member = get_member(session, actor.ring_id, member_id)
     if member.id != actor.member_id and not actor.is_coordinator:
-        raise Forbidden("You may only download your own data.", code="not_own_data")
+        raise Forbidden(_l("You may only download your own data."), code="not_own_data")
     ring = session.get(Ring, member.ring_id)
     account = session.get(Account, member.account_id)
     low, high = effective_limits(account, ring)

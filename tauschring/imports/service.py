@@ -20,6 +20,7 @@ import re
 import secrets
 from dataclasses import asdict, dataclass, field
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -28,6 +29,7 @@ from tauschring import auditlog
 from tauschring.actors import Actor
 from tauschring.db import utcnow
 from tauschring.errors import Conflict
+from tauschring.i18n import _l
 from tauschring.ledger.models import Account
 from tauschring.ledger.service import association_account, book, max_transfer_minutes
 from tauschring.members.models import Member
@@ -68,7 +70,7 @@ _MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-"})
 
 
 def N_(message: str) -> str:
-    """Marks a message for translation (Babel extracts N_); the pages translate it."""
+    """Marks a message for translation (Babel extracts N_); RowError translates it."""
     return message
 
 
@@ -84,7 +86,8 @@ class RowError:
 
     @property
     def message(self) -> str:
-        return self.text % self.params if self.params else self.text
+        """The text in the reader's language (English at the command line)."""
+        return gettext(self.text, **self.params)
 
     def as_dict(self) -> dict:
         return {"row": self.row, "column": self.column, "code": self.code,
@@ -468,8 +471,8 @@ def _write(session: Session, actor: Actor, ring: Ring, report: MemberImportRepor
     try:
         session.flush()
     except IntegrityError:
-        raise Conflict("An e-mail address of the file was taken while importing; nothing "
-                       "was imported. Please try again.", code="email_taken") from None
+        raise Conflict(_l("An e-mail address of the file was taken while importing; nothing "
+                          "was imported. Please try again."), code="email_taken") from None
     for m, member in zip(planned, members, strict=True):
         m.member_id = member.id
         auditlog.record(session, ring_id=ring.id, actor_id=actor.member_id,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, render_template
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -42,7 +41,7 @@ def _shown_errors(report: service.MemberImportReport) -> list[dict]:
     """Each bad row with its column's label and the message in the reader's language."""
     return [{"row": error.row, "column": error.column,
              "column_label": COLUMN_LABELS.get(error.column, error.column or ""),
-             "message": _(error.text, **error.params)} for error in report.errors]
+             "message": error.message} for error in report.errors]
 
 
 @bp.route("/coordination/import", methods=["GET", "POST"])

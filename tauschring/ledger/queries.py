@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from tauschring.actors import Actor
 from tauschring.errors import Invalid
+from tauschring.i18n import _l
 from tauschring.ledger.models import Account, Entry, Transfer
 from tauschring.ledger.service import get_account
 from tauschring.members.models import Member
@@ -35,7 +36,8 @@ def holders(session: Session, account_ids: list[int]) -> dict[int, list[int]]:
 def day_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
     """`from` and `to` are whole days, both included, in UTC."""
     if start and end and start > end:
-        raise Invalid("'from' must not be after 'to'.", code="period_reversed", field="from")
+        raise Invalid(_l("The first day must not be after the last."), code="period_reversed",
+                      field="from")
     low = datetime.combine(start, time.min, UTC) if start else None
     # The last day the calendar knows has no end to compare with: no upper bound.
     high = (datetime.combine(end + timedelta(days=1), time.min, UTC)

@@ -16,8 +16,10 @@ from tauschring import auditlog
 from tauschring.actors import Actor
 from tauschring.db import utcnow
 from tauschring.errors import Conflict, Invalid, NotFound
+from tauschring.i18n import Hours, _l
 from tauschring.ledger.chain import transfer_hash
 from tauschring.ledger.models import Account, Entry, Transfer
+from tauschring.members.models import Member
 from tauschring.rings.models import Ring
 
 UNSET = object()
@@ -32,14 +34,14 @@ def max_transfer_minutes() -> int:
 
 def check_minutes(minutes) -> int:
     if isinstance(minutes, bool) or not isinstance(minutes, int):
-        raise Invalid("Minutes must be a whole number.", code="minutes_not_integer",
-                      field="minutes")
+        raise Invalid(_l("The time must be a whole number of minutes."),
+                      code="minutes_not_integer", field="minutes")
     if minutes <= 0:
-        raise Invalid("Minutes must be more than zero.", code="amount_must_be_positive",
+        raise Invalid(_l("The time must be more than zero."), code="amount_must_be_positive",
                       field="minutes")
     limit = max_transfer_minutes()
     if minutes > limit:
-        raise Invalid(f"A single booking may move at most {limit} minutes.",
+        raise Invalid(_l("A single booking may move at most %(limit)s.", limit=Hours(limit)),
                       code="amount_too_large", field="minutes")
     return minutes
 
@@ -67,7 +69,8 @@ def association_account(session: Session, ring_id: int) -> Account:
         .order_by(Account.id).limit(1)
     ).first()
     if account is None:
-        raise NotFound("This ring has no association account.", code="no_association_account")
+        raise NotFound(_l("This ring has no association account."),
+                       code="no_association_account")
     return account
 
 
@@ -99,10 +102,10 @@ def lock_accounts(session: Session, ring_id: int, ids: dict[str, int]) -> dict[s
     for field, account_id in ids.items():
         account = by_id.get(account_id)
         if account is None or account.ring_id != ring_id:
-            raise Invalid(f"Account {account_id} does not exist in this ring.",
+            raise Invalid(_l("Account %(id)s does not exist in this ring.", id=account_id),
                           code="account_not_found", field=field)
         if account.status != "open":
-            raise Invalid(f"Account {account_id} is {account.status} and takes no bookings.",
+            raise Invalid(_l("This account is closed or not yet open: it takes no bookings."),
                           code="account_not_open", field=field)
         found[field] = account
     return found
@@ -126,7 +129,7 @@ def book(session: Session, *, ring_id: int, debit_account_id: int, credit_accoun
     """
     check_minutes(minutes)
     if debit_account_id == credit_account_id:
-        raise Invalid("A transfer needs two different accounts.", code="same_account",
+        raise Invalid(_l("A transfer needs two different accounts."), code="same_account",
                       field="credit_account_id")
     memo = (memo or "").strip()
     if override_reason is not None:
@@ -139,7 +142,7 @@ def book(session: Session, *, ring_id: int, debit_account_id: int, credit_accoun
     ring = connection.execute(_RING_LOCK, {"ring_id": ring_id}).one()
     debit_after, credit_after = debit.balance - minutes, credit.balance + minutes
     if override_reason is None:
-        _check_limits(debit, debit_after, credit, credit_after, ring)
+        _check_limits(session, debit, debit_after, credit, credit_after, ring)
 
     booked_at = utcnow()
     seq = ring.chain_length + 1
@@ -166,19 +169,36 @@ def book(session: Session, *, ring_id: int, debit_account_id: int, credit_accoun
     return transfer
 
 
-def _check_limits(debit, debit_after: int, credit, credit_after: int, ring) -> None:
+def _check_limits(session: Session, debit, debit_after: int, credit, credit_after: int,
+                  ring) -> None:
     low, _ = effective_limits(debit, ring)
     if low is not None and debit_after < low:
         raise Invalid(
-            f"Account {debit.id} would fall to {debit_after} minutes, below its "
-            f"minimum of {low}.", code="exceeds_min_balance", field="minutes",
+            _l("%(name)s would fall to %(balance)s, below the lowest allowed balance of "
+               "%(limit)s.", name=holder_names(session, debit), balance=Hours(debit_after),
+               limit=Hours(low)),
+            code="exceeds_min_balance", field="minutes",
             account_id=debit.id, balance_after=debit_after, limit=low)
     _, high = effective_limits(credit, ring)
     if high is not None and credit_after > high:
         raise Invalid(
-            f"Account {credit.id} would rise to {credit_after} minutes, above its "
-            f"maximum of {high}.", code="exceeds_max_balance", field="minutes",
+            _l("%(name)s would rise to %(balance)s, above the highest allowed balance of "
+               "%(limit)s.", name=holder_names(session, credit), balance=Hours(credit_after),
+               limit=Hours(high)),
+            code="exceeds_max_balance", field="minutes",
             account_id=credit.id, balance_after=credit_after, limit=high)
+
+
+def holder_names(session: Session, account) -> str:
+    """Who holds the account, for people to read: the members sharing it (those who
+    have not left; once all have, everyone who held it), or the association."""
+    if account.kind == "association":
+        return _l("The association account")
+    people = session.execute(select(Member.name, Member.status).where(
+        Member.account_id == account.id).order_by(Member.id)).all()
+    staying = [name for name, status in people if status != "left"]
+    return ", ".join(staying or [name for name, _status in people]) or \
+        _l("Account %(id)s", id=account.id)
 
 
 def _forget_loaded(session: Session, ring_id: int, *account_ids: int) -> None:
@@ -195,7 +215,8 @@ def book_by_coordinator(session: Session, actor: Actor, *, debit_account_id: int
     """A manual booking (starting credit, fee, correction) by a coordinator."""
     actor.require_coordinator()
     if not (memo or "").strip():
-        raise Invalid("A manual booking needs a memo.", code="memo_required", field="memo")
+        raise Invalid(_l("A manual booking needs a memo."), code="memo_required",
+                      field="memo")
     override_reason = _override_reason(override_limits, reason)
     return book(session, ring_id=actor.ring_id, debit_account_id=debit_account_id,
                 credit_account_id=credit_account_id, minutes=minutes, memo=memo,
@@ -206,7 +227,7 @@ def _override_reason(override_limits: bool, reason: str | None) -> str | None:
     if not override_limits:
         return None
     if not (reason or "").strip():
-        raise Invalid("Overriding a limit needs a reason.", code="override_needs_reason",
+        raise Invalid(_l("Overriding a limit needs a reason."), code="override_needs_reason",
                       field="reason")
     return reason.strip()
 
@@ -214,7 +235,8 @@ def _override_reason(override_limits: bool, reason: str | None) -> str | None:
 def get_transfer(session: Session, ring_id: int, transfer_id: int) -> Transfer:
     transfer = session.get(Transfer, transfer_id)
     if transfer is None or transfer.ring_id != ring_id:
-        raise NotFound(f"Transfer {transfer_id} does not exist.", code="transfer_not_found")
+        raise NotFound(_l("Transfer #%(id)s does not exist.", id=transfer_id),
+                       code="transfer_not_found")
     return transfer
 
 
@@ -233,18 +255,19 @@ def reverse(session: Session, actor: Actor, *, transfer_id: int, reason: str,
     actor.require_coordinator()
     reason = (reason or "").strip()
     if not reason:
-        raise Invalid("A reversal needs a reason.", code="reason_required", field="reason")
+        raise Invalid(_l("A reversal needs a reason."), code="reason_required",
+                      field="reason")
     original = get_transfer(session, actor.ring_id, transfer_id)
     # Locking its accounts serialises two reversals of the same transfer.
     session.connection().execute(_ACCOUNT_LOCK, {"ids": sorted(
         {original.debit_account_id, original.credit_account_id})}).all()
     if original.reverses_id is not None:
-        raise Conflict("This transfer is itself a reversal; book a new transfer instead.",
+        raise Conflict(_l("This transfer is itself a reversal; book a new transfer instead."),
                        code="reversal_not_reversible")
     existing = reversal_of(session, transfer_id)
     if existing is not None:
-        raise Conflict(f"Transfer {transfer_id} was already reversed by transfer "
-                       f"{existing.id}.", code="already_reversed",
+        raise Conflict(_l("This transfer was already reversed by transfer #%(id)s.",
+                          id=existing.id), code="already_reversed",
                        reversed_by_id=existing.id)
     return book(session, ring_id=actor.ring_id, debit_account_id=original.credit_account_id,
                 credit_account_id=original.debit_account_id, minutes=original.minutes,
@@ -259,7 +282,8 @@ def get_account(session: Session, actor: Actor, account_id: int) -> Account:
     account = session.get(Account, account_id)
     if account is None or account.ring_id != actor.ring_id or (
             not actor.is_coordinator and account.id != actor.account_id):
-        raise NotFound(f"Account {account_id} does not exist.", code="account_not_found")
+        raise NotFound(_l("Account %(id)s does not exist.", id=account_id),
+                       code="account_not_found")
     return account
 
 
@@ -276,7 +300,7 @@ def set_limits(session: Session, actor: Actor, *, account_id: int, min_balance=U
     for name, value in (("min_balance", min_balance), ("max_balance", max_balance)):
         if value is not UNSET and value is not None and (
                 isinstance(value, bool) or not isinstance(value, int)):
-            raise Invalid("A limit must be a whole number of minutes or null.",
+            raise Invalid(_l("A limit must be a whole number of minutes or null."),
                           code="limit_not_integer", field=name)
     ring = session.get(Ring, actor.ring_id)
     account = get_account(session, actor, account_id)
@@ -288,14 +312,15 @@ def set_limits(session: Session, actor: Actor, *, account_id: int, min_balance=U
         account.max_balance = max_balance
     low, high = effective_limits(account, ring)
     if low is not None and high is not None and low > high:
-        raise Invalid("The minimum must not be above the maximum.", code="limits_crossed",
-                      field="min_balance")
+        raise Invalid(_l("The lowest allowed balance must not be above the highest."),
+                      code="limits_crossed", field="min_balance")
     breached = (low is not None and account.balance < low) or (
         high is not None and account.balance > high)
     override_reason = _override_reason(override_limits, reason) if breached else None
     if breached and override_reason is None:
         above = high is not None and account.balance > high
-        raise Invalid(f"The balance of {account.balance} minutes lies outside these limits.",
+        raise Invalid(_l("The balance of %(balance)s lies outside these limits. To allow "
+                         "it, give a reason.", balance=Hours(account.balance)),
                       code="limits_exclude_balance",
                       field="max_balance" if above else "min_balance")
     auditlog.record(session, ring_id=actor.ring_id, actor_id=actor.member_id,

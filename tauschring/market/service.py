@@ -12,6 +12,7 @@ from tauschring import auditlog
 from tauschring.actors import Actor
 from tauschring.db import utcnow
 from tauschring.errors import Forbidden, Invalid, NotFound
+from tauschring.i18n import _l
 from tauschring.market.models import KINDS, Category, Talent
 from tauschring.members.models import Member
 from tauschring.rings.models import Ring
@@ -54,7 +55,7 @@ def categories(session: Session, ring_id: int, *, include_inactive: bool = False
 def get_category(session: Session, ring_id: int, category_id: int) -> Category:
     category = session.get(Category, category_id)
     if category is None or category.ring_id != ring_id:
-        raise NotFound(f"Category {category_id} does not exist.", code="category_not_found")
+        raise NotFound(_l("This category does not exist."), code="category_not_found")
     return category
 
 
@@ -67,7 +68,7 @@ def _category_names(name_de: str, name_en: str | None) -> tuple[str, str]:
     name_de = (name_de or "").strip()
     name_en = (name_en or "").strip() or name_de
     if not name_de or len(name_de) > 80 or len(name_en) > 80:
-        raise Invalid("A category needs a name of at most 80 characters.",
+        raise Invalid(_l("A category needs a name of at most 80 characters."),
                       code="category_name_invalid", field="name_de")
     return name_de, name_en
 
@@ -134,8 +135,8 @@ def move_category(session: Session, actor: Actor, category_id: int, offset: int)
 def _require_trading(session: Session, actor: Actor) -> Member:
     member = session.get(Member, actor.member_id) if actor.member_id else None
     if member is None or member.status != "active":
-        raise Forbidden("Only active members can post talents; a coordinator admits new "
-                        "members first.", code="member_not_active")
+        raise Forbidden(_l("Only active members of the ring can post offers and requests."),
+                        code="member_not_active")
     return member
 
 
@@ -143,31 +144,33 @@ def _clean_talent_fields(session: Session, ring_id: int, fields: dict) -> dict:
     clean = {}
     if "kind" in fields:
         if fields["kind"] not in KINDS:
-            raise Invalid("A talent is an offer or a request.", code="kind_invalid",
+            raise Invalid(_l("Please choose offer or request."), code="kind_invalid",
                           field="kind")
         clean["kind"] = fields["kind"]
     if "title" in fields:
         title = (fields["title"] or "").strip()
         if not title or len(title) > TITLE_MAX:
-            raise Invalid(f"The title needs 1 to {TITLE_MAX} characters.",
+            raise Invalid(_l("The title needs 1 to %(max)d characters.", max=TITLE_MAX),
                           code="title_invalid", field="title")
         clean["title"] = title
     if "description" in fields:
         description = (fields["description"] or "").strip()
         if len(description) > DESCRIPTION_MAX:
-            raise Invalid(f"The description may have at most {DESCRIPTION_MAX} characters.",
+            raise Invalid(_l("The description may have at most %(max)d characters.",
+                             max=DESCRIPTION_MAX),
                           code="description_too_long", field="description")
         clean["description"] = description
     if "category_id" in fields:
         category = session.get(Category, fields["category_id"]) if isinstance(
             fields["category_id"], int) else None
         if category is None or category.ring_id != ring_id or not category.active:
-            raise Invalid("Unknown category.", code="category_unknown", field="category")
+            raise Invalid(_l("Please choose one of the categories."), code="category_unknown",
+                          field="category")
         clean["category_id"] = category.id
     if "expires_on" in fields:
         expires_on = fields["expires_on"]
         if expires_on is not None and expires_on < utcnow().date():
-            raise Invalid("The expiry date lies in the past.", code="expiry_in_past",
+            raise Invalid(_l("The date lies in the past."), code="expiry_in_past",
                           field="expires_on")
         clean["expires_on"] = expires_on
     return clean
@@ -201,7 +204,8 @@ def get_talent(session: Session, actor: Actor, talent_id: int) -> Talent:
     talent = session.get(Talent, talent_id)
     if talent is None or talent.ring_id != actor.ring_id or (
             not is_current(talent) and not may_edit(actor, talent)):
-        raise NotFound(f"Talent {talent_id} does not exist.", code="talent_not_found")
+        raise NotFound(_l("This offer or request does not exist, or is no longer current."),
+                       code="talent_not_found")
     return talent
 
 
@@ -220,8 +224,8 @@ def editable_talent(session: Session, actor: Actor, talent_id: int) -> Talent:
     """The talent, if the actor may change it: its owner or a coordinator."""
     talent = get_talent(session, actor, talent_id)
     if not may_edit(actor, talent):
-        raise Forbidden("Only the member who posted it or a coordinator may change this "
-                        "talent.", code="not_owner")
+        raise Forbidden(_l("Only the member who posted it or a coordinator may change this."),
+                        code="not_owner")
     return talent
 
 

@@ -27,9 +27,8 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from tauschring.api.limits import ID_MAX
 from tauschring.api.pagination import page_of
-from tauschring.api.problems import handle_domain_error
 from tauschring.db import atomic, db, utcnow
-from tauschring.errors import DomainError, Forbidden, Invalid
+from tauschring.errors import Forbidden, Invalid
 from tauschring.market import service
 from tauschring.market.models import Category
 from tauschring.members.models import Member
@@ -50,37 +49,6 @@ PER_PAGE = 20
 MAX_PAGE = 100_000
 
 KIND_LABELS = {"offer": _l("Offer"), "request": _l("Request")}
-
-# The services speak English; these are the refusals these pages can meet, in the
-# reader's language (the service's text stays the fallback for any other code).
-MESSAGES = {
-    "member_not_active": _l("Only active members of the ring can post offers and "
-                            "requests."),
-    "not_owner": _l("Only the member who posted it or a coordinator may change this."),
-    "talent_not_found": _l("This offer or request does not exist, or is no longer "
-                           "current."),
-    "category_not_found": _l("This category does not exist."),
-    "category_unknown": _l("Please choose one of the categories."),
-    "category_name_invalid": _l("A category needs a name of at most 80 characters."),
-    "title_invalid": _l("The title needs 1 to %(max)d characters.", max=service.TITLE_MAX),
-    "description_too_long": _l("The description may have at most %(max)d characters.",
-                               max=service.DESCRIPTION_MAX),
-    "expiry_in_past": _l("The date lies in the past."),
-    "kind_invalid": _l("Please choose offer or request."),
-    "coordinator_only": _l("Only a coordinator of this ring may do this."),
-}
-
-
-def _localised(error: DomainError) -> DomainError:
-    if error.code in MESSAGES:
-        error.message = str(MESSAGES[error.code])
-    return error
-
-
-@bp.errorhandler(DomainError)
-def _domain_error(error: DomainError):
-    """Refusals outside a form (403, 404) become the shared error page."""
-    return handle_domain_error(_localised(error))
 
 
 def _no_nul(text):
@@ -278,7 +246,7 @@ def new_talent():
         except (Invalid, Forbidden) as error:
             if isinstance(error, Forbidden) and error.code != "member_not_active":
                 raise
-            show_error(form, _localised(error), FIELD_NAMES)
+            show_error(form, error, FIELD_NAMES)
             return render_template("market/talent_form.html", form=form, talent=None,
                                    hint=_lifetime_hint()), error.status
         flash(_("Your offer or request is now in the market."))
@@ -306,7 +274,7 @@ def edit_talent(talent_id: int):
         try:
             atomic(lambda session: service.update_talent(session, actor, talent_id, **fields))
         except Invalid as error:
-            show_error(form, _localised(error), FIELD_NAMES)
+            show_error(form, error, FIELD_NAMES)
             return render_template("market/talent_form.html", form=form, talent=found,
                                    hint=_lifetime_hint()), error.status
         flash(_("Your changes are saved."))
@@ -366,7 +334,7 @@ def categories():
             atomic(lambda session: service.create_category(
                 session, actor, name_de=form.name_de.data, name_en=form.name_en.data))
         except Invalid as error:
-            show_error(form, _localised(error))
+            show_error(form, error)
             status = error.status
         else:
             flash(_("The category is added at the end of the list."))
@@ -391,7 +359,7 @@ def edit_category(category_id: int):
                 session, actor, category_id, name_de=form.name_de.data,
                 name_en=form.name_en.data))
         except Invalid as error:
-            show_error(form, _localised(error))
+            show_error(form, error)
             return render_template("market/category_form.html", form=form,
                                    category=category), error.status
         flash(_("The category is renamed."))

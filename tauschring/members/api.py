@@ -14,6 +14,7 @@ from tauschring.api.limits import ID_MAX, MINUTES_MAX
 from tauschring.api.pagination import PageArgs, page_of, page_schema
 from tauschring.db import db
 from tauschring.errors import Invalid
+from tauschring.i18n import _l
 from tauschring.ledger import service as ledger
 from tauschring.members import service as members
 from tauschring.members.models import STATUSES, VISIBILITIES
@@ -117,7 +118,7 @@ def register(args, data):
         member = members.create_by_coordinator(db.session, current_actor(), **data)
         return view(member)
     if "role" in data or "household_of" in data:
-        raise Invalid("Only a coordinator may set a role or a household.",
+        raise Invalid(_l("Only a coordinator may set a role or a household."),
                       code="coordinator_only", field="role")
     slug = args.get("ring") or _only_ring_slug()
     member = members.register(db.session, ring_slug=slug, **data)
@@ -127,7 +128,7 @@ def register(args, data):
 def _only_ring_slug() -> str:
     slugs = db.session.scalars(select(Ring.slug).limit(2)).all()
     if len(slugs) != 1:
-        raise Invalid("Name the ring to join with ?ring=<slug>.", code="ring_required",
+        raise Invalid(_l("Name the ring to join with ?ring=<slug>."), code="ring_required",
                       field="ring")
     return slugs[0]
 

@@ -15,6 +15,7 @@ from tauschring import auditlog
 from tauschring.actors import Actor
 from tauschring.db import utcnow
 from tauschring.errors import Conflict, Forbidden, Invalid, NotFound
+from tauschring.i18n import _l
 from tauschring.ledger.service import open_account
 from tauschring.mail import service as mail
 from tauschring.members.models import CONTACT_FIELDS, ROLES, STATUSES, VISIBILITIES, Member
@@ -24,6 +25,12 @@ from tauschring.textsearch import every_word
 EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
 MIN_PASSWORD = 8
 LANGUAGES = ("de", "en")
+# A member's status in a sentence: "... Anna is waiting for admission."
+STATUS_NAMES = {"active": _l("active"), "pending": _l("waiting for admission"),
+                "suspended": _l("suspended"), "left": _l("no longer a member")}
+# A role in a sentence: "... Anna is already a coordinator."
+ROLE_NAMES = {"member": _l("a member"), "coordinator": _l("a coordinator"),
+              "admin": _l("an admin")}
 
 
 def normalise_email(email: str) -> str:
@@ -32,10 +39,11 @@ def normalise_email(email: str) -> str:
 
 def check_password_strength(password: str) -> None:
     if not isinstance(password, str) or len(password) < MIN_PASSWORD:
-        raise Invalid(f"The password needs at least {MIN_PASSWORD} characters.",
+        raise Invalid(_l("The password needs at least %(min)d characters.", min=MIN_PASSWORD),
                       code="password_too_short", field="password")
     if len(password) > 1024:
-        raise Invalid("The password is too long.", code="password_too_long", field="password")
+        raise Invalid(_l("The password is too long."), code="password_too_long",
+                      field="password")
 
 
 def create_member(session: Session, *, ring_id: int, name: str, email: str, password: str,
@@ -47,17 +55,18 @@ def create_member(session: Session, *, ring_id: int, name: str, email: str, pass
     """
     name = (name or "").strip()
     if not name or len(name) > 120:
-        raise Invalid("A member needs a name of at most 120 characters.",
+        raise Invalid(_l("A member needs a name of at most 120 characters."),
                       code="name_invalid", field="name")
     email = normalise_email(email)
     if not EMAIL.match(email) or len(email) > 254:
-        raise Invalid("This is not an e-mail address.", code="email_invalid", field="email")
+        raise Invalid(_l("This is not an e-mail address."), code="email_invalid",
+                      field="email")
     if role not in ROLES:
-        raise Invalid(f"The role must be one of {', '.join(ROLES)}.", code="role_invalid",
-                      field="role")
+        raise Invalid(_l("The role must be one of %(roles)s.", roles=", ".join(ROLES)),
+                      code="role_invalid", field="role")
     check_password_strength(password)
     if session.scalar(select(Member.id).where(func.lower(Member.email) == email)) is not None:
-        raise Conflict("A member with this e-mail address exists already.",
+        raise Conflict(_l("A member with this e-mail address exists already."),
                        code="email_taken", field="email")
     if account_id is None:
         account_id = open_account(session, ring_id=ring_id,
@@ -77,7 +86,8 @@ def member_by_email(session: Session, email: str) -> Member | None:
 def get_member(session: Session, ring_id: int, member_id: int) -> Member:
     member = session.get(Member, member_id)
     if member is None or member.ring_id != ring_id:
-        raise NotFound(f"Member {member_id} does not exist.", code="member_not_found")
+        raise NotFound(_l("Member %(id)s does not exist.", id=member_id),
+                       code="member_not_found")
     return member
 
 
@@ -90,8 +100,8 @@ def register(session: Session, *, ring_slug: str, name: str, email: str, passwor
 
     ring = ring_by_slug(session, ring_slug)
     if not ring.registration_open:
-        raise Forbidden("This ring does not take registrations at the moment; please ask "
-                        "its coordinators.", code="registration_closed")
+        raise Forbidden(_l("This ring does not take registrations at the moment; please ask "
+                           "its coordinators."), code="registration_closed")
     member = create_member(session, ring_id=ring.id, name=name, email=email,
                            password=password, status="pending")
     _apply_profile(member, {"language": language, **profile})
@@ -132,7 +142,7 @@ def create_by_coordinator(session: Session, actor: Actor, *, name: str, email: s
     """
     actor.require_coordinator()
     if role == "admin" and actor.role != "admin":
-        raise Forbidden("Only an admin may appoint admins.", code="admin_only")
+        raise Forbidden(_l("Only an admin may appoint admins."), code="admin_only")
     account_id = None
     if household_of is not None:
         account_id = _household_account(session, actor, household_of)
@@ -152,7 +162,7 @@ def add_household_member(session: Session, actor: Actor, *, name: str, email: st
     """A member adds a person of their household to their own account."""
     holder = session.get(Member, actor.member_id) if actor.member_id else None
     if holder is None or holder.status != "active":
-        raise Forbidden("Only active members can add household members.",
+        raise Forbidden(_l("Only active members can add household members."),
                         code="member_not_active")
     account_id = _household_account(session, actor, holder.id)
     member = create_member(session, ring_id=actor.ring_id, name=name, email=email,
@@ -170,11 +180,12 @@ def _household_account(session: Session, actor: Actor, holder_id: int) -> int:
 
     holder = get_member(session, actor.ring_id, holder_id)
     if holder.status != "active":
-        raise Invalid("A household can only be joined to an active member's account.",
+        raise Invalid(_l("A household can only be joined to an active member's account."),
                       code="holder_not_active", field="household_of")
     ring = session.get(Ring, actor.ring_id)
     if len(_household(session, holder.account_id)) >= ring.household_size:
-        raise Invalid(f"A household in this ring has at most {ring.household_size} people.",
+        raise Invalid(_l("A household in this ring has at most %(max)d people.",
+                         max=ring.household_size),
                       code="household_full", field="household_of")
     return holder.account_id
 
@@ -188,7 +199,8 @@ def admit(session: Session, actor: Actor, member_id: int) -> Member:
     actor.require_coordinator()
     member = get_member(session, actor.ring_id, member_id)
     if member.status != "pending":
-        raise Conflict(f"Only pending members can be admitted; this one is {member.status}.",
+        raise Conflict(_l("Only members waiting for admission can be admitted; %(name)s is "
+                          "%(status)s.", name=member.name, status=STATUS_NAMES[member.status]),
                        code="not_pending")
     member.status = "active"
     member.joined_on = utcnow().date()
@@ -213,10 +225,11 @@ def suspend(session: Session, actor: Actor, member_id: int, reason: str = "") ->
     actor.require_coordinator()
     member = get_member(session, actor.ring_id, member_id)
     if member.status != "active":
-        raise Conflict(f"Only active members can be suspended; this one is {member.status}.",
+        raise Conflict(_l("Only active members can be suspended; %(name)s is %(status)s.",
+                          name=member.name, status=STATUS_NAMES[member.status]),
                        code="not_active")
     if member.id == actor.member_id:
-        raise Conflict("Coordinators cannot suspend themselves.", code="self_suspension")
+        raise Conflict(_l("Coordinators cannot suspend themselves."), code="self_suspension")
     member.status = "suspended"
     auditlog.record(session, ring_id=actor.ring_id, actor_id=actor.member_id,
                     action="member.suspend", subject=f"member:{member.id}", reason=reason)
@@ -228,8 +241,9 @@ def reactivate(session: Session, actor: Actor, member_id: int) -> Member:
     actor.require_coordinator()
     member = get_member(session, actor.ring_id, member_id)
     if member.status != "suspended":
-        raise Conflict(f"Only suspended members can be re-activated; this one is "
-                       f"{member.status}.", code="not_suspended")
+        raise Conflict(_l("Only suspended members can be re-activated; %(name)s is "
+                          "%(status)s.", name=member.name, status=STATUS_NAMES[member.status]),
+                       code="not_suspended")
     member.status = "active"
     auditlog.record(session, ring_id=actor.ring_id, actor_id=actor.member_id,
                     action="member.reactivate", subject=f"member:{member.id}")
@@ -247,7 +261,7 @@ def leave(session: Session, actor: Actor, member_id: int, reason: str = "") -> M
     actor.require_coordinator()
     member = get_member(session, actor.ring_id, member_id)
     if member.status == "left":
-        raise Conflict("This member has already left.", code="already_left")
+        raise Conflict(_l("This member has already left."), code="already_left")
     others = [m for m in _household(session, member.account_id) if m.id != member.id]
     member.status = "left"
     member.left_on = utcnow().date()
@@ -283,21 +297,22 @@ def _apply_profile(member: Member, fields: dict) -> None:
         if name in PROFILE_LIMITS:
             value = (value or "").strip()
             if len(value) > PROFILE_LIMITS[name]:
-                raise Invalid(f"At most {PROFILE_LIMITS[name]} characters.",
+                raise Invalid(_l("At most %(max)d characters.", max=PROFILE_LIMITS[name]),
                               code="too_long", field=name)
             setattr(member, name, value)
         elif name.endswith("_visibility") and name[:-len("_visibility")] in CONTACT_FIELDS:
             if value not in VISIBILITIES:
-                raise Invalid("Visible to 'coordinators' or to 'members'.",
+                raise Invalid(_l("Visible to 'coordinators' or to 'members'."),
                               code="visibility_invalid", field=name)
             setattr(member, name, value)
         elif name == "language":
             if value not in LANGUAGES:
-                raise Invalid("The language is 'de' or 'en'.", code="language_invalid",
+                raise Invalid(_l("The language is 'de' or 'en'."), code="language_invalid",
                               field="language")
             member.language = value
         else:
-            raise Invalid(f"Unknown profile field {name!r}.", code="unknown_field", field=name)
+            raise Invalid(_l("Unknown profile field %(name)s.", name=repr(name)),
+                          code="unknown_field", field=name)
 
 
 def editable_member(session: Session, actor: Actor, member_id: int) -> Member:
@@ -305,7 +320,7 @@ def editable_member(session: Session, actor: Actor, member_id: int) -> Member:
     for a coordinator (NotFound for other rings, Forbidden for other members)."""
     member = get_member(session, actor.ring_id, member_id)
     if member.id != actor.member_id and not actor.is_coordinator:
-        raise Forbidden("You may only change your own profile.", code="not_own_profile")
+        raise Forbidden(_l("You may only change your own profile."), code="not_own_profile")
     return member
 
 
@@ -315,18 +330,18 @@ def update_profile(session: Session, actor: Actor, member_id: int, **fields) -> 
     if "name" in fields:
         name = (fields.pop("name") or "").strip()
         if not name or len(name) > 120:
-            raise Invalid("A member needs a name of at most 120 characters.",
+            raise Invalid(_l("A member needs a name of at most 120 characters."),
                           code="name_invalid", field="name")
         member.name = name
     if "email" in fields:
         email = normalise_email(fields.pop("email"))
         if not EMAIL.match(email) or len(email) > 254:
-            raise Invalid("This is not an e-mail address.", code="email_invalid",
+            raise Invalid(_l("This is not an e-mail address."), code="email_invalid",
                           field="email")
         taken = session.scalar(select(Member.id).where(Member.email == email,
                                                        Member.id != member.id))
         if taken is not None:
-            raise Conflict("A member with this e-mail address exists already.",
+            raise Conflict(_l("A member with this e-mail address exists already."),
                            code="email_taken", field="email")
         member.email = email
     if "role" in fields:
@@ -339,12 +354,12 @@ def update_profile(session: Session, actor: Actor, member_id: int, **fields) -> 
 def set_role(session: Session, actor: Actor, member: Member, role: str) -> None:
     actor.require_coordinator()
     if role not in ROLES:
-        raise Invalid(f"The role must be one of {', '.join(ROLES)}.", code="role_invalid",
-                      field="role")
+        raise Invalid(_l("The role must be one of %(roles)s.", roles=", ".join(ROLES)),
+                      code="role_invalid", field="role")
     if (role == "admin" or member.role == "admin") and actor.role != "admin":
-        raise Forbidden("Only an admin may appoint or remove admins.", code="admin_only")
+        raise Forbidden(_l("Only an admin may appoint or remove admins."), code="admin_only")
     if member.id == actor.member_id and role != member.role:
-        raise Conflict("You cannot change your own role.", code="own_role")
+        raise Conflict(_l("You cannot change your own role."), code="own_role")
     if role != member.role:
         auditlog.record(session, ring_id=actor.ring_id, actor_id=actor.member_id,
                         action="member.role", subject=f"member:{member.id}",
@@ -376,12 +391,13 @@ def directory(actor: Actor, *, q: str | None = None, status: str | None = None):
                                                                               Member.id)
     if not actor.is_coordinator:
         if status not in (None, "active"):
-            raise Forbidden("Members see the directory of active members only.",
+            raise Forbidden(_l("Members see the directory of active members only."),
                             code="coordinator_only")
         status = "active"
     if status:
         if status not in STATUSES:
-            raise Invalid(f"The status must be one of {', '.join(STATUSES)}.",
+            raise Invalid(_l("The status must be one of %(statuses)s.",
+                             statuses=", ".join(STATUSES)),
                           code="status_invalid", field="status")
         statement = statement.where(Member.status == status)
     return statement.where(every_word(q, Member.name, Member.district, Member.postcode,
@@ -396,7 +412,7 @@ RESET_MAX_AGE = 2 * 60 * 60
 def change_password(session: Session, actor: Actor, *, current: str, new: str) -> None:
     member = session.get(Member, actor.member_id)
     if not verify_password(member.password_hash, current or ""):
-        raise Invalid("The current password is not right.", code="password_wrong",
+        raise Invalid(_l("The current password is not right."), code="password_wrong",
                       field="current_password")
     check_password_strength(new)
     member.password_hash = hash_password(new)
@@ -427,12 +443,12 @@ def member_for_reset_token(session: Session, token: str) -> Member:
     try:
         data = _reset_serializer().loads(token, max_age=RESET_MAX_AGE)
     except (BadSignature, SignatureExpired):
-        raise Invalid("This link is invalid or has expired; please ask for a new one.",
+        raise Invalid(_l("This link is invalid or has expired; please ask for a new one."),
                       code="reset_token_invalid", field="token") from None
     member = session.get(Member, data.get("id"))
     if (member is None or member.status == "left"
             or not hmac.compare_digest(_password_fingerprint(member), str(data.get("h")))):
-        raise Invalid("This link has been used already; please ask for a new one.",
+        raise Invalid(_l("This link has been used already; please ask for a new one."),
                       code="reset_token_used", field="token")
     return member
 

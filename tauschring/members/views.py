@@ -31,10 +31,11 @@ from tauschring.db import atomic, db
 from tauschring.errors import DomainError
 from tauschring.market.service import current_talents
 from tauschring.members import service
-from tauschring.members.models import STATUSES
+from tauschring.members.models import STATUSES, Member
 from tauschring.rings.service import SLUG, all_rings, ring_by_slug
 from tauschring.web.access import current_actor
 from tauschring.web.forms import show_error
+from tauschring.web.i18n import COOKIE, LANGUAGES
 
 bp = Blueprint("members", __name__)
 
@@ -175,6 +176,7 @@ def login():
             if member is None:
                 form.form_errors.append(_("Wrong e-mail address or password."))
             else:
+                _adopt_language_choice(member)
                 login_user(member)
                 return redirect(_local_target(request.args.get("next"))
                                 or url_for("web.dashboard"))
@@ -187,6 +189,16 @@ def _local_target(target: str | None) -> str | None:
             or any(char == "\\" or char.isspace() or not char.isprintable() for char in target)):
         return None  # browsers drop tabs and read a backslash as "/": off-site again
     return target
+
+
+def _adopt_language_choice(member) -> None:
+    """A language picked with the switch before logging in is the latest choice:
+    it becomes the member's own, so it sticks after the log-in too."""
+    chosen = request.cookies.get(COOKIE)
+    if chosen in LANGUAGES and chosen != member.language:
+        def save(session):
+            session.get(Member, member.id).language = chosen
+        atomic(save)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -273,7 +285,8 @@ def reset_password(token: str):
     try:
         service.member_for_reset_token(db.session, token)
     except DomainError as error:
-        return render_template("members/password_reset_invalid.html", message=error.message)
+        return render_template("members/password_reset_invalid.html",
+                               message=str(error.message))
     if form.validate_on_submit():
         try:
             atomic(service.reset_password, token=token, password=form.password.data)

@@ -62,7 +62,8 @@ def set_mail_preferences(session: Session, member_id: int, off: set[str]) -> Non
     unknown = set(off) - set(KINDS)
     if unknown:
         from tauschring.errors import Invalid
-        raise Invalid(f"Unknown notification kind {sorted(unknown)[0]!r}.",
+        from tauschring.i18n import _l
+        raise Invalid(_l("Unknown notification kind %(kind)s.", kind=repr(sorted(unknown)[0])),
                       code="notification_kind_unknown", field="mail_off")
     session.get(Member, member_id).mail_off = " ".join(sorted(off))
     session.flush()

@@ -10,11 +10,13 @@ from sqlalchemy.orm import Session
 from tauschring import auditlog
 from tauschring.actors import Actor
 from tauschring.errors import Conflict, Forbidden, Invalid, NotFound
+from tauschring.i18n import _l
 from tauschring.ledger.service import open_account
 from tauschring.market.service import seed_categories
 from tauschring.rings.models import Ring
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
+LIMITS_CROSSED = _l("The lowest allowed balance must not be above the highest.")
 
 
 def create_ring(session: Session, *, name: str, slug: str, unit_name: str = "Talente",
@@ -23,22 +25,21 @@ def create_ring(session: Session, *, name: str, slug: str, unit_name: str = "Tal
     """A new ring with its association account (the ring's own account)."""
     name = (name or "").strip()
     if not name or len(name) > 120:
-        raise Invalid("A ring needs a name of at most 120 characters.", code="name_invalid",
-                      field="name")
+        raise Invalid(_l("A ring needs a name of at most 120 characters."),
+                      code="name_invalid", field="name")
     unit_name = (unit_name or "").strip() or "Talente"
     if len(unit_name) > 40:
-        raise Invalid("The unit's name may have at most 40 characters.",
+        raise Invalid(_l("The unit's name may have at most 40 characters."),
                       code="unit_name_invalid", field="unit_name")
     if not SLUG.match(slug or ""):
-        raise Invalid("The slug may hold lower-case letters, digits and dashes only.",
-                      code="slug_invalid", field="slug")
+        raise Invalid(_l("The short name for addresses may hold lower-case letters, digits "
+                         "and dashes only."), code="slug_invalid", field="slug")
     if (default_min_balance is not None and default_max_balance is not None
             and default_min_balance > default_max_balance):
-        raise Invalid("The minimum balance must not be above the maximum.",
-                      code="limits_crossed", field="default_min_balance")
+        raise Invalid(LIMITS_CROSSED, code="limits_crossed", field="default_min_balance")
     if session.scalar(select(Ring.id).where(Ring.slug == slug)) is not None:
-        raise Conflict(f"A ring with the slug {slug!r} exists already.", code="slug_taken",
-                       field="slug")
+        raise Conflict(_l("A ring with the short name %(slug)s exists already.",
+                          slug=repr(slug)), code="slug_taken", field="slug")
     ring = Ring(name=name, slug=slug, unit_name=unit_name,
                 default_min_balance=default_min_balance,
                 default_max_balance=default_max_balance)
@@ -52,8 +53,8 @@ def create_ring(session: Session, *, name: str, slug: str, unit_name: str = "Tal
 def ring_by_slug(session: Session, slug: str) -> Ring:
     ring = session.scalars(select(Ring).where(Ring.slug == slug)).first()
     if ring is None:
-        raise NotFound(f"There is no ring with the slug {slug!r}.", code="ring_not_found",
-                       field="ring")
+        raise NotFound(_l("There is no ring with the short name %(slug)s.", slug=repr(slug)),
+                       code="ring_not_found", field="ring")
     return ring
 
 
@@ -71,7 +72,7 @@ def create_ring_by_admin(session: Session, actor: Actor, **fields) -> Ring:
 
 def require_admin(actor: Actor) -> None:
     if actor.role != "admin":
-        raise Forbidden("Only an admin of this instance may do this.", code="admin_only")
+        raise Forbidden(_l("Only an admin of this instance may do this."), code="admin_only")
 
 
 # Settings a coordinator may change, with their checks.
@@ -86,8 +87,8 @@ def update_settings(session: Session, actor: Actor, **changes) -> Ring:
     actor.require_coordinator()
     unknown = set(changes) - set(SETTINGS)
     if unknown:
-        raise Invalid(f"Unknown setting {sorted(unknown)[0]!r}.", code="unknown_field",
-                      field=sorted(unknown)[0])
+        raise Invalid(_l("Unknown setting %(name)s.", name=repr(sorted(unknown)[0])),
+                      code="unknown_field", field=sorted(unknown)[0])
     ring = session.get(Ring, actor.ring_id, with_for_update=True)
     before = {name: getattr(ring, name) for name in changes}
     for name, value in changes.items():
@@ -95,8 +96,7 @@ def update_settings(session: Session, actor: Actor, **changes) -> Ring:
         setattr(ring, name, value.strip() if isinstance(value, str) else value)
     if (ring.default_min_balance is not None and ring.default_max_balance is not None
             and ring.default_min_balance > ring.default_max_balance):
-        raise Invalid("The minimum balance must not be above the maximum.",
-                      code="limits_crossed", field="default_min_balance")
+        raise Invalid(LIMITS_CROSSED, code="limits_crossed", field="default_min_balance")
     auditlog.record(session, ring_id=ring.id, actor_id=actor.member_id,
                     action="ring.settings", subject=f"ring:{ring.id}", before=before,
                     after={name: getattr(ring, name) for name in changes})
@@ -109,25 +109,25 @@ def _check_setting(name: str, value) -> None:
     if name in text_limits:
         if not isinstance(value, str) or len(value.strip()) > text_limits[name] or (
                 name in ("name", "unit_name") and not value.strip()):
-            raise Invalid(f"Text of 1 to {text_limits[name]} characters, please.",
-                          code="setting_invalid", field=name)
+            raise Invalid(_l("Text of 1 to %(max)d characters, please.",
+                             max=text_limits[name]), code="setting_invalid", field=name)
     elif name == "registration_open":
         if not isinstance(value, bool):
-            raise Invalid("Yes or no, please.", code="setting_invalid", field=name)
+            raise Invalid(_l("Yes or no, please."), code="setting_invalid", field=name)
     elif name == "fee_period":
         if value not in ("month", "year"):
-            raise Invalid("Per month or per year, please.", code="setting_invalid",
+            raise Invalid(_l("Per month or per year, please."), code="setting_invalid",
                           field=name)
     else:
         nullable = name.startswith("default_")
         if value is None and nullable:
             return
         if isinstance(value, bool) or not isinstance(value, int):
-            raise Invalid("A whole number, please.", code="setting_invalid", field=name)
+            raise Invalid(_l("A whole number, please."), code="setting_invalid", field=name)
         low, high = NUMBER_RANGES[name]
         if not low <= value <= high:
-            raise Invalid(f"A number from {low} to {high}, please.", code="setting_invalid",
-                          field=name)
+            raise Invalid(_l("A number from %(low)d to %(high)d, please.", low=low, high=high),
+                          code="setting_invalid", field=name)
 
 
 # Bounds of the numeric settings: sensible, and inside the database's columns.
@@ -169,7 +169,7 @@ def get_ring(session: Session, actor: Actor, ring_id: int) -> Ring:
     require_admin(actor)
     ring = session.get(Ring, ring_id)
     if ring is None:
-        raise NotFound(f"Ring {ring_id} does not exist.", code="ring_not_found")
+        raise NotFound(_l("Ring %(id)s does not exist.", id=ring_id), code="ring_not_found")
     return ring
 
 
@@ -180,18 +180,21 @@ def appoint_coordinator(session: Session, actor: Actor, ring_id: int, member_id:
     not belong to the ring. The appointment is recorded in that ring's audit log.
     """
     from tauschring.members.models import Member
+    from tauschring.members.service import ROLE_NAMES, STATUS_NAMES
 
     ring = get_ring(session, actor, ring_id)
     member = session.get(Member, member_id, with_for_update={"of": Member})
     if member is None or member.ring_id != ring.id:
-        raise NotFound(f"Member {member_id} does not exist in this ring.",
+        raise NotFound(_l("Member %(id)s does not exist in this ring.", id=member_id),
                        code="member_not_found", field="member_id")
     if member.status != "active":
-        raise Conflict(f"Only active members can be appointed; this one is {member.status}.",
+        raise Conflict(_l("Only active members can be appointed; %(name)s is %(status)s.",
+                          name=member.name, status=STATUS_NAMES[member.status]),
                        code="not_active", field="member_id")
     if member.role != "member":
-        raise Conflict(f"This member is already {member.role}.", code="already_coordinator",
-                       field="member_id")
+        raise Conflict(_l("%(name)s is already %(role)s.", name=member.name,
+                          role=ROLE_NAMES[member.role]),
+                       code="already_coordinator", field="member_id")
     auditlog.record(session, ring_id=ring.id, actor_id=actor.member_id, action="member.role",
                     subject=f"member:{member.id}", before=member.role, after="coordinator")
     member.role = "coordinator"

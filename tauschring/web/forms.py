@@ -1,4 +1,6 @@
-"""The one place where domain errors become messages on a page's form."""
+"""The one place where domain errors become messages on a page's form.
+
+The service's message is translated here, in the reader's language."""
 
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ def show_error(form: FlaskForm, error: DomainError, field_names: dict | None = N
     """
     name = (field_names or {}).get(error.field, error.field)
     field = getattr(form, name, None) if name else None
+    message = str(error.message)
     if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, error.message]
+        field.errors = [*field.errors, message]
     else:
-        form.form_errors.append(error.message)
+        form.form_errors.append(message)

@@ -1,18 +1,23 @@
 """Language: German by default, English on request; the choice sticks.
 
-The language is the logged-in member's own (saved with the profile), else
-the `lang` cookie set by the switch, else German. Outside a request (the
+Pages: the logged-in member's own language (saved with the profile), else
+the `lang` cookie set by the switch, else German. The API (/api/): the
+calling member's language (bearer token or session cookie), else the best
+match of the Accept-Language header, else German. Outside a request (the
 command line) messages are English.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, g, has_request_context, redirect, request, url_for
-from flask_babel import format_date, gettext
+from flask_babel import format_date
 from flask_login import current_user
 
 from tauschring.db import atomic
+from tauschring.i18n import hours
 from tauschring.members.models import Member
+
+__all__ = ["LANGUAGES", "bp", "hours", "select_locale", "short_date"]
 
 LANGUAGES = ("de", "en")
 COOKIE = "lang"
@@ -24,13 +29,25 @@ bp = Blueprint("i18n", __name__)
 def select_locale() -> str:
     if not has_request_context():
         return "en"
-    chosen = getattr(g, "language", None)
-    if chosen:
-        return chosen
+    if request.path.startswith("/api/"):
+        return _api_language()
     if current_user.is_authenticated and current_user.language in LANGUAGES:
         return current_user.language
     cookie = request.cookies.get(COOKIE)
     return cookie if cookie in LANGUAGES else "de"
+
+
+def _api_language() -> str:
+    """The calling member's own language, else what the client asks for, else German.
+
+    The caller is known once tauschring.api.auth.identify_caller has run: it
+    keeps g.api_member's language as g.api_language and refreshes the choice.
+    A refusal before that (an unknown token) speaks the header's language.
+    """
+    language = getattr(g, "api_language", None)
+    if language in LANGUAGES:
+        return language
+    return request.accept_languages.best_match(LANGUAGES) or "de"
 
 
 @bp.route("/language", methods=["POST"])
@@ -52,15 +69,6 @@ def switch_language():
     response.set_cookie(COOKIE, language, max_age=ONE_YEAR, samesite="Lax", httponly=True,
                         secure=request.is_secure)
     return response
-
-
-def hours(minutes: int | None, signed: bool = False) -> str:
-    """90 -> '1:30 Std.' (German) or '1:30 h' (English)."""
-    if minutes is None:
-        return "–"
-    sign = "−" if minutes < 0 else ("+" if signed and minutes > 0 else "")
-    whole, rest = divmod(abs(minutes), 60)
-    return sign + gettext("%(hours)d:%(minutes)02d h", hours=whole, minutes=rest)
 
 
 def short_date(value) -> str:

@@ -51,7 +51,8 @@ def test_admitting_twice_is_refused_and_books_once(world, pages, fresh):
     assert pages.client.post(action, data={"csrf_token": token}).status_code == 302
     again = pages.client.post(action, data={"csrf_token": token})
     assert again.status_code == 409
-    assert "Only pending members can be admitted" in again.text
+    assert ("Only members waiting for admission can be admitted; Paula is active."
+            in again.text)
     session = fresh()
     assert session.get(Account, paula.account_id).balance == 60
     assert audit_ring(session, ring.id)["ok"]

@@ -99,5 +99,5 @@ def test_crossed_limits_are_refused(world, pages, snapshot):
     response = pages.submit(*limits_action(anton), {"limits-min_balance": "10",
                                                     "limits-max_balance": "5"})
     assert response.status_code == 422
-    assert "must not be above the maximum" in response.text
+    assert "The lowest allowed balance must not be above the highest." in response.text
     assert snapshot() == before

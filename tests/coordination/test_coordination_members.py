@@ -197,7 +197,7 @@ def test_settings_in_hours(world, pages, fresh, snapshot):
     crossed = pages.submit(page, page, {"default_min_balance": "5",
                                         "default_max_balance": "1"})
     assert crossed.status_code == 422
-    assert "must not be above the maximum" in crossed.text
+    assert "The lowest allowed balance must not be above the highest." in crossed.text
     negative = pages.submit(page, page, {"starting_credit": "-1"})
     assert negative.status_code == 422
     assert snapshot() == before
