@@ -58,6 +58,8 @@ class Transfer(Base):
         CheckConstraint("minutes > 0", name="minutes_positive"),
         CheckConstraint("debit_account_id <> credit_account_id", name="two_accounts"),
         UniqueConstraint("ring_id", "seq", name="uq_transfers_ring_seq"),
+        # The chain head at a moment (year end) without walking the chain.
+        Index("ix_transfers_ring_booked", "ring_id", "booked_at", "seq"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

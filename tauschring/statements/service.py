@@ -1,0 +1,341 @@
+"""Statements of account for a calendar year, as plain data.
+
+`statement` builds one account's statement; `statements_of_ring` every
+account's, sharing what they have in common (names, categories, the chain
+head); `all_statements_zip` and `write_statements` hand them out as files.
+Renderers (CSV, PDF) live in `render.py`.
+
+Who may read a statement: the account's holders (every member of a
+household) and the coordinators of its ring. Anyone else learns nothing,
+not even that the account exists (NotFound).
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from tauschring.actors import Actor
+from tauschring.errors import Invalid, NotFound
+from tauschring.exchanges.models import Exchange
+from tauschring.ledger.models import Account, Entry, Transfer
+from tauschring.ledger.service import get_account
+from tauschring.market.models import Category
+from tauschring.members.models import Member
+from tauschring.rings.models import Ring
+from tauschring.statements.years import (
+    RING_TIMEZONE,
+    ChainHead,
+    Year,
+    accounts_in_year,
+    as_utc,
+    balance_before,
+    chain_head_before,
+    current_year,
+    local_day,
+    year_of,
+)
+
+DEFAULT_LANGUAGE = "de"
+FORMATS = ("csv", "pdf")
+ASSOCIATION = _l("Association")
+
+
+@dataclass
+class StatementLine:
+    """One entry of the year on the account."""
+
+    transfer_id: int
+    booked_at: datetime            # UTC
+    day: date                      # in the ring's time zone
+    counterparty_account_id: int
+    counterparty: str              # the other account's holders, or "Association"
+    memo: str
+    category: str                  # of the exchange the transfer books; "" if none
+    minutes: int                   # + credit (received), - debit (given)
+    balance_after: int
+
+
+@dataclass
+class Statement:
+    ring_id: int
+    ring_name: str
+    ring_slug: str
+    unit_name: str
+    account_id: int
+    account_kind: str              # "member" or "association"
+    holders: list[str]             # names; several for a household
+    language: str                  # "de" or "en": the first holder's
+    year: int
+    first_day: date
+    last_day: date                 # 31 December; today while the year is running
+    timezone: str
+    opening_balance: int           # at 1 January 00:00
+    lines: list[StatementLine] = field(default_factory=list)
+    received: int = 0              # sum of the credits
+    given: int = 0                 # sum of the debits, as a positive number
+    closing_balance: int = 0       # at 31 December 24:00
+    # The ring's chain head at the year's end: the hash of the ring's last
+    # transfer booked before the next 1 January, and its place in the chain.
+    chain_head: ChainHead = field(default_factory=lambda: ChainHead(0, ""))
+    complete: bool = True          # False for the current year: entries so far
+
+    @property
+    def holder_label(self) -> str:
+        return ", ".join(self.holders) if self.holders else str(ASSOCIATION)
+
+
+class _Ring:
+    """What every statement of one ring and year shares: the chain head, the
+    categories, and the names of accounts, each looked up once."""
+
+    def __init__(self, session: Session, ring: Ring, year: Year):
+        self.session, self.ring, self.year = session, ring, year
+        self.chain_head = chain_head_before(session, ring.id, year.end)
+        self.categories = {c.id: c for c in session.scalars(
+            select(Category).where(Category.ring_id == ring.id))}
+        self._holders: dict[int, list[tuple[str, str]]] = {}
+        self._labels: dict[int, str] = {}
+        # The year's entries of one account, in order: one range of the index
+        # entries(account_id, booked_at, id). Built once, run per account.
+        self._entries = (
+            select(Entry.transfer_id, Entry.booked_at, Entry.minutes, Entry.balance_after,
+                   Entry.counterparty_account_id, Transfer.memo, Exchange.category_id)
+            .join(Transfer, Transfer.id == Entry.transfer_id)
+            .outerjoin(Exchange, Exchange.id == Transfer.exchange_id)
+            .where(Entry.account_id == bindparam("account_id"),
+                   Entry.booked_at >= year.start, Entry.booked_at < year.end)
+            .order_by(Entry.booked_at, Entry.id))
+
+    def load_holders(self, account_ids) -> None:
+        missing = set(account_ids) - set(self._labels)
+        if not missing:
+            return
+        kinds = dict(self.session.execute(
+            select(Account.id, Account.kind).where(Account.id.in_(missing))).all())
+        for account_id in missing:
+            self._holders.setdefault(account_id, [])
+        for account_id, name, language in self.session.execute(
+                select(Member.account_id, Member.name, Member.language)
+                .where(Member.account_id.in_(missing)).order_by(Member.id)):
+            self._holders[account_id].append((name, language))
+        for account_id in missing:
+            self._labels[account_id] = ASSOCIATION if kinds.get(account_id) == "association" \
+                else ", ".join(self.holders(account_id)) or f"#{account_id}"
+
+    def holders(self, account_id: int) -> list[str]:
+        return [name for name, _ in self._holders.get(account_id, [])]
+
+    def language(self, account_id: int) -> str:
+        found = self._holders.get(account_id)
+        return found[0][1] if found else DEFAULT_LANGUAGE
+
+    def build(self, account_id: int, kind: str, opening: int,
+              language: str | None = None) -> Statement:
+        rows = self.session.execute(self._entries, {"account_id": account_id}).all()
+        self.load_holders([account_id, *{row.counterparty_account_id for row in rows}])
+        language = language or self.language(account_id)
+        ring, year = self.ring, self.year
+        statement = Statement(
+            ring_id=ring.id, ring_name=ring.name, ring_slug=ring.slug,
+            unit_name=ring.unit_name, account_id=account_id, account_kind=kind,
+            holders=self.holders(account_id), language=language, year=year.year,
+            first_day=year.first_day, last_day=year.last_day, timezone=RING_TIMEZONE.key,
+            opening_balance=opening, closing_balance=opening, chain_head=self.chain_head,
+            complete=year.complete)
+        categories = {None: "", **{id_: c.name(language) for id_, c in self.categories.items()}}
+        labels, lines = self._labels, statement.lines
+        for (transfer_id, booked_at, minutes, balance_after, counterparty, memo,
+             category_id) in rows:
+            lines.append(StatementLine(
+                transfer_id=transfer_id, booked_at=booked_at, day=local_day(booked_at),
+                counterparty_account_id=counterparty, counterparty=labels[counterparty],
+                memo=memo or "", category=categories.get(category_id, ""), minutes=minutes,
+                balance_after=balance_after))
+            if minutes > 0:
+                statement.received += minutes
+            else:
+                statement.given -= minutes
+        if lines:
+            statement.closing_balance = lines[-1].balance_after
+        return statement
+
+
+def statement(session: Session, actor: Actor, account_id: int, year: int,
+              language: str | None = None) -> Statement:
+    """One account's statement for one calendar year (see years.py for the
+    boundaries). The account's own holders and the ring's coordinators may
+    read it; for anyone else it does not exist (NotFound). `language`
+    defaults to the first holder's."""
+    account = get_account(session, actor, account_id)
+    period = year_of(year)
+    ring = session.get(Ring, account.ring_id)
+    opening = balance_before(session, account.id, period.start)
+    return _Ring(session, ring, period).build(account.id, account.kind, opening, language)
+
+
+def statements_of_ring(session: Session, actor: Actor, year: int) -> Iterator[Statement]:
+    """Every account's statement of the actor's ring (coordinators only), one
+    at a time, in account order.
+
+    Left out: accounts without any entry up to the year's end, and closed
+    accounts that held nothing during the year (no entry, zero opening).
+    """
+    actor.require_coordinator()
+    period = year_of(year)
+    ring = session.get(Ring, actor.ring_id)
+    accounts = accounts_in_year(session, ring.id, period)
+    shared = _Ring(session, ring, period)
+    for account_id, kind, status, opening, last_entry_at in accounts:
+        if last_entry_at is None:
+            continue
+        has_entries = as_utc(last_entry_at) >= period.start
+        if status == "closed" and not has_entries and not opening:
+            continue
+        yield shared.build(account_id, kind, opening or 0)
+
+
+# --- files ----------------------------------------------------------------------
+
+def render(statement: Statement, fmt: str) -> bytes:
+    from tauschring.statements import render as renderers
+
+    if fmt == "csv":
+        return renderers.statement_csv(statement)
+    if fmt == "pdf":
+        return renderers.statement_pdf(statement)
+    raise Invalid("The format must be csv or pdf.", code="format_unknown", field="format")
+
+
+def file_name(statement: Statement, fmt: str, *, with_holder: bool = False) -> str:
+    from tauschring.statements.render import statement_filename
+
+    return statement_filename(statement, fmt, with_holder=with_holder)
+
+
+def all_statements_zip(session: Session, actor: Actor, year: int,
+                       formats: tuple[str, ...] = FORMATS) -> bytes:
+    """A ZIP with every account's statement of the year, as CSV and PDF
+    (coordinators only). Built in memory, one statement at a time: fine for
+    rings of up to about a thousand accounts."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for item in statements_of_ring(session, actor, year):
+            for fmt in formats:
+                archive.writestr(file_name(item, fmt, with_holder=True), render(item, fmt))
+    return buffer.getvalue()
+
+
+def zip_filename(ring: Ring, year: int) -> str:
+    from tauschring.statements.render import slug
+
+    return f"kontoauszuege-{slug(ring.slug)}-{year}.zip"
+
+
+def write_statements(session: Session, ring_id: int, year: int, out_dir: str | Path,
+                     fmt: str = "pdf",
+                     progress: Callable[[int, Statement, Path], None] | None = None,
+                     workers: int = 1) -> list[Path]:
+    """Write every account's statement of the ring for `year` into `out_dir`
+    (created if missing) as `fmt` ("csv" or "pdf"); for the command line, which
+    acts as the operator. Calls progress(n, statement, path) after each file
+    and returns the files written, in account order.
+
+    PDFs take most of the time (WeasyPrint lays out every row); with
+    workers > 1 they are rendered by that many processes side by side.
+    """
+    if fmt not in FORMATS:
+        raise Invalid("The format must be csv or pdf.", code="format_unknown", field="format")
+    if session.get(Ring, ring_id) is None:
+        raise NotFound("Unknown ring.", code="ring_not_found")
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    items = statements_of_ring(session, Actor.operator(ring_id), year)
+    written = []
+    for n, (item, data) in enumerate(rendered_statements(items, fmt, workers), 1):
+        path = folder / file_name(item, fmt, with_holder=True)
+        path.write_bytes(data)
+        written.append(path)
+        if progress is not None:
+            progress(n, item, path)
+    return written
+
+
+def rendered_statements(items: Iterator[Statement], fmt: str, workers: int = 1
+              ) -> Iterator[tuple[Statement, bytes]]:
+    """(statement, file content) in the statements' order."""
+    if workers <= 1 or fmt != "pdf":
+        for item in items:
+            yield item, render(item, fmt)
+        return
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    from flask import current_app
+
+    settings = current_app.config["TAUSCHRING"]
+    context = multiprocessing.get_context("spawn")   # no copied database connections
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_renderer,
+                             initargs=(settings,)) as pool:
+        pending: deque = deque()
+        for item in items:
+            pending.append((item, pool.submit(_render_pdf, item)))
+            if len(pending) >= 2 * workers:   # a few ahead, not the whole ring in memory
+                done, future = pending.popleft()
+                yield done, future.result()
+        while pending:
+            done, future = pending.popleft()
+            yield done, future.result()
+
+
+def _start_renderer(settings) -> None:
+    from tauschring.app import create_app
+
+    create_app(settings).app_context().push()
+
+
+def _render_pdf(item: Statement) -> bytes:
+    return render(item, "pdf")
+
+
+# --- which years there are ----------------------------------------------------------
+
+def years_of_account(session: Session, actor: Actor, account_id: int) -> list[dict]:
+    """The years with a statement for this account, newest first: from the year
+    of its first entry to the current year, each with its closing balance."""
+    account = get_account(session, actor, account_id)
+    first = session.scalar(select(Entry.booked_at).where(Entry.account_id == account.id)
+                           .order_by(Entry.booked_at, Entry.id).limit(1))
+    if first is None:
+        return []
+    years = []
+    for year in range(current_year(), local_day(first).year - 1, -1):
+        period = year_of(year)
+        years.append({"year": year, "closing_balance": balance_before(
+            session, account.id, period.end)})
+    return years
+
+
+def years_of_ring(session: Session, actor: Actor) -> list[int]:
+    """The years in which the actor's ring booked anything, and every year since
+    (coordinators only), newest first."""
+    actor.require_coordinator()
+    first = session.scalar(select(Transfer.booked_at).where(Transfer.ring_id == actor.ring_id)
+                           .order_by(Transfer.booked_at).limit(1))
+    if first is None:
+        return []
+    return list(range(current_year(), local_day(first).year - 1, -1))
+
+
+def holders_of(session: Session, account_id: int) -> list[str]:
+    return list(session.scalars(select(Member.name).where(Member.account_id == account_id)
+                                .order_by(Member.id)))
