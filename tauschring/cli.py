@@ -406,5 +406,48 @@ def import_members_command(ring_slug, file, dry_run):
         raise click.ClickException(lines[-1])
 
 
+
+@main.command()
+@click.option("--ring", "ring_slug", required=True)
+@click.option("--year", type=click.IntRange(1970, 9999), required=True)
+@click.option("--out", required=True, type=click.Path(file_okay=False),
+              help="Folder for the files (created if missing).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "pdf"]), default="pdf",
+              show_default=True)
+@in_app
+def statements(ring_slug, year, out, fmt):
+    """Write every account's statement of one year into a folder."""
+    from sqlalchemy import func, select
+
+    from tauschring.db import db
+    from tauschring.ledger.models import Account
+    from tauschring.statements.service import write_statements
+
+    ring_id = ring_id_of(ring_slug)
+    total = db.session.scalar(select(func.count(Account.id)).where(Account.ring_id == ring_id))
+    with click.progressbar(length=total, label=f"statements {year}", file=sys.stderr) as bar:
+        written = write_statements(db.session, ring_id, year, out, fmt,
+                                   progress=lambda n, item, path: bar.update(1))
+    click.echo(f"wrote {len(written)} statements to {out}")
+
+
+@main.command()
+@click.option("--ring", "ring_slug", required=True)
+@click.option("--year", type=click.IntRange(1970, 9999), required=True)
+@click.option("--out", type=click.Path(dir_okay=False),
+              help="File to write (.json, .csv or .pdf); without it, JSON on stdout.")
+@in_app
+def report(ring_slug, year, out):
+    """The ring's annual report: members, exchanges, categories, trial balance, audit."""
+    from tauschring.db import db
+    from tauschring.reports.service import write_report
+
+    data = write_report(db.session, ring_id_of(ring_slug), year, out)
+    if out:
+        click.echo(f"wrote the {year} report to {out}")
+    else:
+        click.echo(data.decode("utf-8"))
+
+
 if __name__ == "__main__":
     main()
