@@ -6,4 +6,4 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "statements"))
 
-from statement_helpers import app, browser, clock, history  # noqa: E402,F401
+from statement_helpers import browser, clock, history  # noqa: E402,F401

@@ -1,3 +1,3 @@
 """Fixtures for the statements tests (defined in statement_helpers.py)."""
 
-from statement_helpers import app, browser, clock, history  # noqa: F401
+from statement_helpers import browser, clock, history  # noqa: F401

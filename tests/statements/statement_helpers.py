@@ -1,7 +1,7 @@
 """Fixtures and helpers for the statements and reports tests: a ring with three
-years of history, the API doors registered, logged-in browsers, and the text
-of CSVs and PDFs. The conftest.py files of tests/statements and tests/reports
-import the fixtures from here."""
+years of history, logged-in browsers, and the text of CSVs and PDFs. The
+conftest.py files of tests/statements and tests/reports import the fixtures
+from here."""
 
 from __future__ import annotations
 
@@ -12,27 +12,6 @@ import re
 import pytest
 from ledger_history import Clock, build_history
 from pypdf import PdfReader
-
-API_BLUEPRINTS = ("tauschring.statements.api", "tauschring.reports.api")
-
-
-def register_api(app) -> None:
-    """Register the statements and reports API blueprints as tauschring/api/__init__.py
-    registers the others, unless it does so already."""
-    import importlib
-
-    api = app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
-    for module in API_BLUEPRINTS:
-        blueprint = importlib.import_module(module).blp
-        name = blueprint.name.capitalize()
-        if name not in app.blueprints:
-            api.register_blueprint(blueprint, name=name)
-
-
-@pytest.fixture
-def app(app):
-    register_api(app)
-    return app
 
 
 @pytest.fixture
