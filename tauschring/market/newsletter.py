@@ -11,8 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import render_template
-from flask_babel import get_locale, gettext, to_user_timezone
+from flask_babel import get_locale, to_user_timezone
 from sqlalchemy.orm import Session
 
 from tauschring.actors import Actor
@@ -20,6 +19,7 @@ from tauschring.db import utcnow
 from tauschring.market.models import Category, Talent
 from tauschring.market.service import current_talents
 from tauschring.members.service import visible_profile
+from tauschring.pdf import render_pdf
 from tauschring.rings.models import Ring
 
 # What a member may read in print: never the address, which stays with the office.
@@ -60,39 +60,14 @@ def newsletter_sections(session: Session, ring: Ring, today: date | None = None
 def render_newsletter(session: Session, ring: Ring, today: date | None = None
                       ) -> tuple[bytes, date]:
     """The newsletter as PDF bytes, and the day it is dated."""
-    from weasyprint import HTML  # slow to import; only the newsletter needs it
-
     today = today or to_user_timezone(utcnow()).date()
-    html = render_template("market/newsletter.html", ring=ring, today=today,
-                           sections=newsletter_sections(session, ring, today),
-                           language=str(get_locale()),
-                           page_counter=_page_counter(), footer_name=_css_string(ring.name))
-    return HTML(string=html, url_fetcher=_fetch_nothing).write_pdf(), today
+    pdf = render_pdf("market/newsletter.html", footer=ring.name, ring=ring, today=today,
+                     sections=newsletter_sections(session, ring, today),
+                     language=str(get_locale()))
+    return pdf, today
 
 
 def newsletter_filename(ring: Ring, day: date) -> str:
     slug = re.sub(r"[^a-z0-9-]+", "-", ring.slug.lower()).strip("-") or "ring"
     return f"marktzeitung-{slug}-{day.isoformat()}.pdf"
 
-
-def _page_counter() -> str:
-    """The translated "Page 2 of 5" as the value of a CSS `content` property."""
-    text = gettext("Page %(page)s of %(pages)s", page="\0page\0", pages="\0pages\0")
-    parts = []
-    for piece in text.split("\0"):
-        if piece in ("page", "pages"):
-            parts.append(f"counter({piece})")
-        elif piece:
-            parts.append(_css_string(piece))
-    return " ".join(parts)
-
-
-def _css_string(text: str) -> str:
-    escaped = "".join(c if c.isalnum() or c in " .,:;-/()" else f"\\{ord(c):x} "
-                      for c in text)
-    return f'"{escaped}"'
-
-
-def _fetch_nothing(url: str, *args, **kwargs):
-    # Everything the newsletter needs is inline; it never reaches out.
-    raise ValueError(f"the newsletter loads no resources ({url[:60]})")

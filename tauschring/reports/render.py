@@ -9,9 +9,9 @@ import io
 import json
 from datetime import date
 
-from flask import render_template
 from flask_babel import force_locale, format_date, gettext
 
+from tauschring.pdf import render_pdf
 from tauschring.reports.service import as_json
 from tauschring.statements.render import BOM, csv_delimiter, csv_text, hours, slug
 
@@ -114,15 +114,9 @@ def report_csv(report: dict) -> bytes:
 
 
 def report_pdf(report: dict) -> bytes:
-    from weasyprint import HTML  # slow to import; only PDFs need it
-
-    from tauschring.market.newsletter import _css_string, _fetch_nothing, _page_counter
-
     with force_locale(report["language"]):
-        html = render_template("reports/report.html", **template_context(report),
-                               page_counter=_page_counter(),
-                               footer_name=_css_string(report["ring"]["name"]))
-    return HTML(string=html, url_fetcher=_fetch_nothing).write_pdf()
+        return render_pdf("reports/report.html", footer=report["ring"]["name"],
+                          **template_context(report))
 
 
 def template_context(report: dict) -> dict:

@@ -15,9 +15,9 @@ import io
 import re
 import unicodedata
 
-from flask import render_template
 from flask_babel import force_locale, format_date, gettext
 
+from tauschring.pdf import render_pdf
 from tauschring.statements.service import Statement
 
 BOM = "\ufeff"
@@ -81,17 +81,11 @@ def statement_csv(statement: Statement) -> bytes:
 
 def statement_pdf(statement: Statement) -> bytes:
     """The statement on A4 in the holder's language."""
-    from weasyprint import HTML  # slow to import; only PDFs need it
-
-    from tauschring.market.newsletter import _css_string, _fetch_nothing, _page_counter
-
     with force_locale(statement.language):
-        html = render_template(
-            "statements/statement.html", statement=statement, hours=hours,
-            day=lambda value: format_date(value, "medium"),
-            page_counter=_page_counter(),
-            footer_name=_css_string(f"{statement.ring_name} · {statement.holder_label}"))
-    return HTML(string=html, url_fetcher=_fetch_nothing).write_pdf()
+        return render_pdf("statements/statement.html",
+                          footer=f"{statement.ring_name} · {statement.holder_label}",
+                          statement=statement, hours=hours,
+                          day=lambda value: format_date(value, "medium"))
 
 
 def slug(text: str) -> str:
