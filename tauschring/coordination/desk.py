@@ -45,6 +45,7 @@ from tauschring.ledger import service as ledger
 from tauschring.ledger.models import Account, Entry, Transfer
 from tauschring.market.models import Category
 from tauschring.members.models import Member
+from tauschring.paging import page_number
 from tauschring.web.access import coordinator_required, current_actor
 from tauschring.web.forms import show_error
 from tauschring.web.i18n import hours
@@ -158,7 +159,7 @@ class FeeForm(Form):
 # --- helpers ---------------------------------------------------------------------
 
 def _page() -> int:
-    return min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
+    return page_number(request.args.get("page"), MAX_PAGE)
 
 
 def _int_arg(name: str, default: int, maximum: int) -> int:

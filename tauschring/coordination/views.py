@@ -40,6 +40,7 @@ from tauschring.ledger.queries import holders
 from tauschring.ledger.service import effective_limits, set_limits
 from tauschring.members import service as members
 from tauschring.members.models import STATUSES, Member
+from tauschring.paging import page_number
 from tauschring.rings.models import Ring
 from tauschring.rings.service import SETTINGS, update_settings
 from tauschring.web.access import coordinator_required, current_actor
@@ -263,7 +264,7 @@ def member_list():
     if status not in STATUSES:
         status = None
     q = (request.args.get("q") or "").strip()[:200]
-    page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
+    page = page_number(request.args.get("page"), MAX_PAGE)
     found = page_of(db.session, members.directory(actor, q=q, status=status), page=page,
                     per_page=PER_PAGE)
     rows = _member_rows(found["items"])

@@ -26,6 +26,7 @@ from tauschring.exchanges.models import STATES
 from tauschring.market.service import get_talent
 from tauschring.members.models import Member
 from tauschring.notifications import service as notifications
+from tauschring.paging import page_number
 from tauschring.web.access import coordinator_required, current_actor
 from tauschring.web.forms import show_error
 from tauschring.web.minutes import HoursField
@@ -84,7 +85,7 @@ def index():
     if state not in (None, *STATES):
         abort(404)
     page = page_of(db.session, exchanges.exchanges_for(actor, state=state),
-                   page=max(request.args.get("page", 1, type=int), 1), per_page=25)
+                   page=page_number(request.args.get("page")), per_page=25)
     waiting = db.session.scalars(exchanges.awaiting(actor)).unique().all()
     return render_template("exchanges/index.html", page=page, waiting=waiting, state=state,
                            states=STATES)
@@ -234,5 +235,5 @@ def notification_list():
         atomic(notifications.mark_read, current_user.id)
         return redirect(url_for("exchanges.notification_list"))
     page = page_of(db.session, notifications.notifications_of(current_user.id),
-                   page=max(request.args.get("page", 1, type=int), 1), per_page=50)
+                   page=page_number(request.args.get("page")), per_page=50)
     return render_template("exchanges/notifications.html", page=page, form=form)

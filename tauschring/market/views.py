@@ -33,6 +33,7 @@ from tauschring.market import service
 from tauschring.market.models import Category
 from tauschring.members.models import Member
 from tauschring.members.service import visible_profile
+from tauschring.paging import page_number
 from tauschring.rings.models import Ring
 from tauschring.web.access import coordinator_required, current_actor
 from tauschring.web.forms import show_error
@@ -139,7 +140,7 @@ def index():
         _choice(str(c.id), category_name(c)) for c in all_categories]
     page = page_of(db.session, service.current_talents(
         actor.ring_id, category_id=selected.id if selected else None, **filters),
-        page=_int_arg("page", 1, MAX_PAGE), per_page=PER_PAGE)
+        page=page_number(request.args.get("page"), MAX_PAGE), per_page=PER_PAGE)
     counts = _counts_by_category(actor.ring_id, filters)
     return render_template(
         "market/index.html", form=form, page=page, counts=counts, total=sum(counts.values()),
