@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from functools import wraps
+from urllib.parse import urlencode
 
 from flask import Response, g, request
 from sqlalchemy import select
@@ -27,12 +28,23 @@ HEADER = "Idempotency-Key"
 
 
 def request_fingerprint() -> str:
+    """Method, path, query and body: whatever may change what the request does.
+
+    The query takes part because it can (POST /imports/members?dry_run=...); its
+    parameters are sorted, so their order does not matter. Without a query the
+    fingerprint is what it was before the query counted, so keys stored then
+    still replay.
+    """
     raw = request.get_data(cache=True)
     try:
         body = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":"))
     except (ValueError, UnicodeDecodeError):
         body = raw.decode("latin-1")
-    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+    target = request.path
+    parameters = sorted(request.args.items(multi=True))
+    if parameters:
+        target += "?" + urlencode(parameters)
+    return hashlib.sha256(f"{request.method} {target}\n{body}".encode()).hexdigest()
 
 
 def write(view):
