@@ -2,7 +2,7 @@
 
 from tauschring.api.models import IdempotentResponse
 from tauschring.auditlog import LoggedAction
-from tauschring.auth.models import ApiToken, LoginFailure
+from tauschring.auth.models import ApiToken, LoginFailure, LoginSession
 from tauschring.exchanges.models import Exchange, ExchangeEvent
 from tauschring.fees.models import FeeCharge
 from tauschring.ledger.models import Account, Entry, Transfer
@@ -14,6 +14,6 @@ from tauschring.rings.models import Ring
 
 __all__ = [
     "Account", "ApiToken", "Category", "Entry", "Exchange", "ExchangeEvent", "FeeCharge",
-    "IdempotentResponse", "LoggedAction", "LoginFailure", "Member", "Notification",
+    "IdempotentResponse", "LoggedAction", "LoginFailure", "LoginSession", "Member", "Notification",
     "OutgoingMail", "Ring", "Talent", "Transfer",
 ]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hmac
-
 from flask import Flask
 
+from tauschring.auth.sessions import session_member_id
 from tauschring.db import db
 from tauschring.i18n import _l
-from tauschring.members.models import Member, session_fingerprint
+from tauschring.members.models import Member
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'")
@@ -24,14 +23,16 @@ def init_security(app: Flask) -> None:
     login_manager.localize_callback = str
 
     @login_manager.user_loader
-    def load_member(session_key: str):
-        member_id, _, fingerprint = session_key.partition(":")
-        if not member_id.isdigit():
+    def load_member(stored: str):
+        """The member of a session whose key still exists on the server (logging
+        out, a new password, suspension and leaving delete it)."""
+        member_id, _, key = stored.partition(":")
+        if not key or session_member_id(db.session, key) != _number(member_id):
             return None
         member = db.session.get(Member, int(member_id))
-        if member is None or member.status == "left" or not hmac.compare_digest(
-                fingerprint, session_fingerprint(member.password_hash)):
+        if member is None or member.status == "left":
             return None
+        member.session_key = key
         return member
 
     @app.after_request
@@ -45,3 +46,7 @@ def init_security(app: Flask) -> None:
         if app.config["SESSION_COOKIE_SECURE"]:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
+
+
+def _number(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 12 else None

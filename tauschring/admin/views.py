@@ -12,10 +12,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Length
 
 from tauschring.coordination.views import generate_password
 from tauschring.db import atomic, db
+from tauschring.emails import EmailAddress
 from tauschring.errors import DomainError
 from tauschring.members.models import Member
 from tauschring.rings import service as ring_service
@@ -45,7 +46,7 @@ class AppointForm(FlaskForm):
 
 class NewCoordinatorForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(),
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), EmailAddress(),
                                                           Length(max=254)])
     password = PasswordField(_l("Password (optional)"), validators=[Length(max=1024)])
 

@@ -9,7 +9,7 @@ from flask import Flask, request
 from flask_smorest import Api as SmorestApi
 from werkzeug.exceptions import BadRequest, NotFound
 
-from tauschring.api.auth import identify_caller
+from tauschring.api.auth import check_caller, identify_caller
 from tauschring.api.limits import ID_MAX, MESSAGES, NUL_CHARACTER, first_unfit_value
 from tauschring.api.problems import init_problems
 from tauschring.errors import Invalid
@@ -73,6 +73,7 @@ def init_api(app: Flask) -> None:
     def _identify_api_caller():
         if request.path.startswith("/api/") and request.endpoint != "api-docs.openapi_json":
             identify_caller()
+            check_caller(request.endpoint, request.view_args)
             refuse_unfit_input()
 
 

@@ -20,6 +20,13 @@ from tauschring.i18n import _l
 from tauschring.members.models import Member
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+# Who may call without logging in.
+PUBLIC_ENDPOINTS = {"Tokens.create_token", "Members.register", "api-docs.openapi_json"}
+# What a member waiting for admission may do: its own data and the ring's
+# public information, nothing about other members.
+PENDING_ENDPOINTS = {"Members.me", "Rings.current_ring", "Tokens.create_token",
+                     "Tokens.delete_token", "Members.register"}
+PENDING_OWN_ENDPOINTS = {"Members.get_member", "Members.update_member"}
 
 
 def bearer_token() -> str | None:
@@ -53,6 +60,25 @@ def identify_caller() -> None:
                 raise Forbidden(_l("A request with the session cookie needs the X-CSRFToken "
                                    "header."), code="csrf_failed") from None
         _identified(current_user._get_current_object())
+
+
+def check_caller(endpoint: str | None, view_args: dict | None) -> None:
+    """Who may call at all, before any view reads what was sent: anonymous
+    callers only the public endpoints, pending members only their own data."""
+    member = getattr(g, "api_member", None)
+    if endpoint is None:
+        return  # no such route: 404 or 405 follow
+    if member is None:
+        if endpoint not in PUBLIC_ENDPOINTS:
+            raise Unauthenticated(_l("Log in first: send a bearer token from POST "
+                                     "/api/v1/tokens."))
+        return
+    if member.status == "pending" and endpoint not in PENDING_ENDPOINTS and not (
+            endpoint in PENDING_OWN_ENDPOINTS
+            and (view_args or {}).get("member_id") == member.id):
+        raise Forbidden(_l("Your membership waits for admission by a coordinator; until "
+                           "then you can see and change your own profile only."),
+                        code="not_admitted")
 
 
 def _identified(member: Member) -> None:

@@ -29,3 +29,16 @@ class LoginFailure(Base):
     email: Mapped[str] = mapped_column(String(254), index=True)
     remote_addr: Mapped[str] = mapped_column(String(64), index=True)
     failed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class LoginSession(Base):
+    """A log-in of the web pages. The browser's cookie carries a random key whose
+    SHA-256 is stored here, so logging out, a new password or a suspension ends
+    the session on the server, whatever copies of the cookie exist."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

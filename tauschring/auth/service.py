@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
+import math
 import secrets
 from datetime import UTC, timedelta
 
@@ -11,6 +11,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from tauschring.auth.models import ApiToken, LoginFailure
+from tauschring.auth.sessions import digest as _digest
+from tauschring.auth.sessions import start_session
 from tauschring.db import utcnow
 from tauschring.errors import Throttled
 from tauschring.i18n import _l
@@ -18,9 +20,9 @@ from tauschring.members.models import Member
 from tauschring.members.passwords import dummy_verify, verify_password
 from tauschring.members.service import member_by_email, normalise_email
 
-# One address may try this many times the per-email allowance (an office PC
-# shared by many seniors should not lock them all out at once).
-PER_ADDRESS_FACTOR = 4
+# After the free attempts, each further failure of the same (e-mail, client
+# address) pair doubles the pause before the next try, up to the window.
+FIRST_PAUSE_SECONDS = 30
 
 
 def _settings():
@@ -28,36 +30,52 @@ def _settings():
 
 
 def check_throttle(session: Session, email: str, remote_addr: str) -> None:
+    """Throttle guesses, not people: only the pair that failed waits, so the
+    member logging in from elsewhere, and everybody behind the same proxy
+    with their own address, still get in."""
     settings = _settings()
-    since = utcnow() - timedelta(minutes=settings.login_window_minutes)
-    by_email = session.scalar(select(func.count(LoginFailure.id)).where(
-        LoginFailure.email == email, LoginFailure.failed_at >= since))
-    by_addr = session.scalar(select(func.count(LoginFailure.id)).where(
-        LoginFailure.remote_addr == remote_addr, LoginFailure.failed_at >= since))
-    if (by_email >= settings.login_max_failures
-            or by_addr >= settings.login_max_failures * PER_ADDRESS_FACTOR):
+    now = utcnow()
+    failures, last = session.execute(
+        select(func.count(LoginFailure.id), func.max(LoginFailure.failed_at)).where(
+            LoginFailure.email == email[:254], LoginFailure.remote_addr == remote_addr[:64],
+            LoginFailure.failed_at >= now - timedelta(minutes=settings.login_window_minutes))
+    ).one()
+    beyond = failures - settings.login_max_failures
+    if beyond < 0:
+        return
+    pause = min(FIRST_PAUSE_SECONDS * 2 ** min(beyond, 30), settings.login_window_minutes * 60)
+    wait = (_aware(last) + timedelta(seconds=pause) - now).total_seconds()
+    if wait > 0:
         raise Throttled(_l("Too many failed attempts to log in. Please wait a while."),
-                        retry_after=settings.login_window_minutes * 60)
+                        retry_after=max(1, math.ceil(wait)))
 
 
 def authenticate(session: Session, *, email: str, password: str,
                  remote_addr: str) -> Member | None:
     """The member with these credentials, or None (and the failure is counted)."""
     email = normalise_email(email)
+    remote_addr = remote_addr or ""
     check_throttle(session, email, remote_addr)
     member = member_by_email(session, email)
     if member is None:
         dummy_verify(password or "")
     elif verify_password(member.password_hash, password or "") and member.status != "left":
-        session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+        session.execute(delete(LoginFailure).where(LoginFailure.email == email,
+                                                   LoginFailure.remote_addr == remote_addr[:64]))
         return member
-    session.add(LoginFailure(email=email[:254], remote_addr=(remote_addr or "")[:64]))
+    session.add(LoginFailure(email=email[:254], remote_addr=remote_addr[:64]))
     session.flush()
     return None
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def log_in(session: Session, *, email: str, password: str,
+           remote_addr: str) -> tuple[Member, str] | None:
+    """A web log-in: the member and the key of a new server-side session."""
+    member = authenticate(session, email=email, password=password, remote_addr=remote_addr)
+    if member is None:
+        return None
+    member.last_login_at = utcnow()
+    return member, start_session(session, member.id)
 
 
 def issue_token(session: Session, *, email: str, password: str,

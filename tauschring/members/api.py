@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from tauschring.actors import Actor
+from tauschring.api.access import check_may_manage_member, may
 from tauschring.api.auth import current_actor, current_member
 from tauschring.api.idempotency import write
 from tauschring.api.limits import ID_MAX, MINUTES_MAX
@@ -121,8 +122,13 @@ def register(args, data):
         raise Invalid(_l("Only a coordinator may set a role or a household."),
                       code="coordinator_only", field="role")
     slug = args.get("ring") or _only_ring_slug()
-    member = members.register(db.session, ring_slug=slug, **data)
-    return members.visible_profile(member, Actor.of(member))
+    members.register(db.session, ring_slug=slug, **data)
+    # The same answer whether or not the address was taken (the service tells
+    # its owner by mail): no id, only what the caller sent.
+    ring = db.session.scalars(select(Ring).where(Ring.slug == slug)).one()
+    return {"ring_id": ring.id, "status": "pending", "role": "member",
+            "name": data["name"].strip(), "email": members.normalise_email(data["email"]),
+            **{k: v for k, v in data.items() if k not in ("name", "email", "password")}}
 
 
 def _only_ring_slug() -> str:
@@ -159,6 +165,7 @@ def get_member(member_id):
 
 @blp.route("/members/<int:member_id>", methods=["PATCH"])
 @write
+@may(members.editable_member)
 @blp.arguments(MemberPatch)
 @blp.response(200, MemberOut)
 def update_member(data, member_id):
@@ -180,6 +187,7 @@ def admit(member_id):
 
 @blp.route("/members/<int:member_id>/leave", methods=["POST"])
 @write
+@may(check_may_manage_member)
 @blp.arguments(MemberReasonIn)
 @blp.response(200, MemberOut)
 def leave(data, member_id):
@@ -188,6 +196,7 @@ def leave(data, member_id):
 
 @blp.route("/members/<int:member_id>/suspend", methods=["POST"])
 @write
+@may(check_may_manage_member)
 @blp.arguments(MemberReasonIn)
 @blp.response(200, MemberOut)
 def suspend(data, member_id):

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import hashlib
 from datetime import date, datetime
 
 from flask_login import UserMixin
@@ -10,10 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tauschring.db import Base, UtcDateTime, utcnow
 
 ROLES = ("member", "coordinator", "admin")
-
-
-def session_fingerprint(password_hash: str) -> str:
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+# Who may act on whom: a role acts on members of its rank or below, never above.
+RANKS = {"member": 1, "coordinator": 2, "admin": 3}
 
 
 STATUSES = ("pending", "active", "suspended", "left")
@@ -70,15 +67,19 @@ class Member(UserMixin, Base):
     ring = relationship("Ring", lazy="joined")
     account = relationship("Account", lazy="select")
 
+    # The key of the web session this member was loaded for (auth/sessions.py);
+    # not a column.
+    session_key = None
+
     def get_id(self) -> str:
-        """The session's key: the id and a fingerprint of the password hash, so a
-        password change or reset logs out every other session (see security.py)."""
-        return f"{self.id}:{session_fingerprint(self.password_hash)}"
+        """What the session cookie stores: the id and the server-side session key."""
+        return f"{self.id}:{self.session_key}"
 
     @property
     def is_coordinator(self) -> bool:
-        return self.role in ("coordinator", "admin")
+        """Coordinator powers need the role and an active membership."""
+        return self.role in ("coordinator", "admin") and self.status == "active"
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return self.role == "admin" and self.status == "active"

@@ -42,3 +42,9 @@ def _dummy() -> str:
     if key not in _DUMMY:
         _DUMMY[key] = hash_password("not a real password")
     return _DUMMY[key]
+
+
+def dummy_hash(password: str) -> None:
+    """Spend what hashing a new password costs, so refusals that must not be
+    told apart (a taken address at registration) take as long as success."""
+    hash_password(password)

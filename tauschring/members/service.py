@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
+from types import SimpleNamespace
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -13,16 +13,25 @@ from sqlalchemy.orm import Session
 
 from tauschring import auditlog
 from tauschring.actors import Actor
+from tauschring.auth.sessions import end_everything, start_session
 from tauschring.db import utcnow
+from tauschring.emails import ADDRESS as EMAIL  # noqa: F401  (imports read it here)
+from tauschring.emails import checked_email, normalise_email
 from tauschring.errors import Conflict, Forbidden, Invalid, NotFound
 from tauschring.i18n import _l
 from tauschring.ledger.service import open_account
 from tauschring.mail import service as mail
-from tauschring.members.models import CONTACT_FIELDS, ROLES, STATUSES, VISIBILITIES, Member
-from tauschring.members.passwords import hash_password, verify_password
+from tauschring.members.models import (
+    CONTACT_FIELDS,
+    RANKS,
+    ROLES,
+    STATUSES,
+    VISIBILITIES,
+    Member,
+)
+from tauschring.members.passwords import dummy_hash, hash_password, verify_password
 from tauschring.textsearch import every_word
 
-EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
 MIN_PASSWORD = 8
 LANGUAGES = ("de", "en")
 # A member's status in a sentence: "... Anna is waiting for admission."
@@ -31,10 +40,6 @@ STATUS_NAMES = {"active": _l("active"), "pending": _l("waiting for admission"),
 # A role in a sentence: "... Anna is already a coordinator."
 ROLE_NAMES = {"member": _l("a member"), "coordinator": _l("a coordinator"),
               "admin": _l("an admin")}
-
-
-def normalise_email(email: str) -> str:
-    return (email or "").strip().lower()
 
 
 def check_password_strength(password: str) -> None:
@@ -57,10 +62,7 @@ def create_member(session: Session, *, ring_id: int, name: str, email: str, pass
     if not name or len(name) > 120:
         raise Invalid(_l("A member needs a name of at most 120 characters."),
                       code="name_invalid", field="name")
-    email = normalise_email(email)
-    if not EMAIL.match(email) or len(email) > 254:
-        raise Invalid(_l("This is not an e-mail address."), code="email_invalid",
-                      field="email")
+    email = checked_email(email)
     if role not in ROLES:
         raise Invalid(_l("The role must be one of %(roles)s.", roles=", ".join(ROLES)),
                       code="role_invalid", field="role")
@@ -94,14 +96,25 @@ def get_member(session: Session, ring_id: int, member_id: int) -> Member:
 # --- joining, admission, leaving -------------------------------------------
 
 def register(session: Session, *, ring_slug: str, name: str, email: str, password: str,
-             language: str = "de", **profile) -> Member:
-    """Self-registration: a pending member whom a coordinator admits later."""
+             language: str = "de", **profile) -> Member | None:
+    """Self-registration: a pending member whom a coordinator admits later.
+
+    An address that is taken gets the same answer as a new one (None instead
+    of the member, which the doors do not show), and its owner a mail: nobody
+    learns from the answer which addresses belong to members.
+    """
     from tauschring.rings.service import ring_by_slug
 
     ring = ring_by_slug(session, ring_slug)
     if not ring.registration_open:
         raise Forbidden(_l("This ring does not take registrations at the moment; please ask "
                            "its coordinators."), code="registration_closed")
+    owner = member_by_email(session, checked_email(email))
+    if owner is not None:
+        check_password_strength(password)
+        dummy_hash(password)  # as long as a real registration takes
+        mail.queue_template(session, owner, "registration_existing", ring=ring)
+        return None
     member = create_member(session, ring_id=ring.id, name=name, email=email,
                            password=password, status="pending")
     _apply_profile(member, {"language": language, **profile})
@@ -198,6 +211,7 @@ def admit(session: Session, actor: Actor, member_id: int) -> Member:
 
     actor.require_coordinator()
     member = get_member(session, actor.ring_id, member_id)
+    actor.require_rank_over(member)
     if member.status != "pending":
         raise Conflict(_l("Only members waiting for admission can be admitted; %(name)s is "
                           "%(status)s.", name=member.name, status=STATUS_NAMES[member.status]),
@@ -224,6 +238,7 @@ def suspend(session: Session, actor: Actor, member_id: int, reason: str = "") ->
     """Suspended members can log in and read, but not trade, until re-activated."""
     actor.require_coordinator()
     member = get_member(session, actor.ring_id, member_id)
+    actor.require_rank_over(member)
     if member.status != "active":
         raise Conflict(_l("Only active members can be suspended; %(name)s is %(status)s.",
                           name=member.name, status=STATUS_NAMES[member.status]),
@@ -231,6 +246,7 @@ def suspend(session: Session, actor: Actor, member_id: int, reason: str = "") ->
     if member.id == actor.member_id:
         raise Conflict(_l("Coordinators cannot suspend themselves."), code="self_suspension")
     member.status = "suspended"
+    end_everything(session, member.id)
     auditlog.record(session, ring_id=actor.ring_id, actor_id=actor.member_id,
                     action="member.suspend", subject=f"member:{member.id}", reason=reason)
     session.flush()
@@ -240,6 +256,7 @@ def suspend(session: Session, actor: Actor, member_id: int, reason: str = "") ->
 def reactivate(session: Session, actor: Actor, member_id: int) -> Member:
     actor.require_coordinator()
     member = get_member(session, actor.ring_id, member_id)
+    actor.require_rank_over(member)
     if member.status != "suspended":
         raise Conflict(_l("Only suspended members can be re-activated; %(name)s is "
                           "%(status)s.", name=member.name, status=STATUS_NAMES[member.status]),
@@ -260,11 +277,13 @@ def leave(session: Session, actor: Actor, member_id: int, reason: str = "") -> M
 
     actor.require_coordinator()
     member = get_member(session, actor.ring_id, member_id)
+    actor.require_rank_over(member)
     if member.status == "left":
         raise Conflict(_l("This member has already left."), code="already_left")
     others = [m for m in _household(session, member.account_id) if m.id != member.id]
     member.status = "left"
     member.left_on = utcnow().date()
+    end_everything(session, member.id)
     session.flush()
     settled = 0
     if not others:
@@ -319,8 +338,11 @@ def editable_member(session: Session, actor: Actor, member_id: int) -> Member:
     """The member whose profile the actor may change: its own, or any of the ring's
     for a coordinator (NotFound for other rings, Forbidden for other members)."""
     member = get_member(session, actor.ring_id, member_id)
-    if member.id != actor.member_id and not actor.is_coordinator:
-        raise Forbidden(_l("You may only change your own profile."), code="not_own_profile")
+    if member.id != actor.member_id:
+        if not actor.is_coordinator:
+            raise Forbidden(_l("You may only change your own profile."),
+                            code="not_own_profile")
+        actor.require_rank_over(member)
     return member
 
 
@@ -334,19 +356,80 @@ def update_profile(session: Session, actor: Actor, member_id: int, **fields) -> 
                           code="name_invalid", field="name")
         member.name = name
     if "email" in fields:
-        email = normalise_email(fields.pop("email"))
-        if not EMAIL.match(email) or len(email) > 254:
-            raise Invalid(_l("This is not an e-mail address."), code="email_invalid",
-                          field="email")
-        taken = session.scalar(select(Member.id).where(Member.email == email,
-                                                       Member.id != member.id))
-        if taken is not None:
-            raise Conflict(_l("A member with this e-mail address exists already."),
-                           code="email_taken", field="email")
-        member.email = email
+        request_email_change(session, actor, member, fields.pop("email"))
     if "role" in fields:
         set_role(session, actor, member, fields.pop("role"))
     _apply_profile(member, fields)
+    session.flush()
+    return member
+
+
+# --- e-mail address changes ----------------------------------------------------
+
+EMAIL_CHANGE_MAX_AGE = 2 * 24 * 60 * 60
+
+
+def _email_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="email-change")
+
+
+def _fingerprint(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def request_email_change(session: Session, actor: Actor, member: Member,
+                         new_email: str) -> None:
+    """A new log-in address takes effect when its owner opens the link mailed to
+    it. The answer is the same whether or not the address belongs to somebody;
+    if it does, that person is told instead. A change asked for by a
+    coordinator is logged and told to the old address. Coordinators never
+    change another coordinator's or an admin's log-in address."""
+    email = checked_email(new_email)
+    if email == member.email:
+        return
+    if member.id != actor.member_id:
+        if RANKS[member.role] >= RANKS["coordinator"] and not actor.is_admin:
+            raise Forbidden(_l("Only the person themselves or an admin may change the "
+                               "log-in address of a coordinator."),
+                            code="login_data_of_coordinator")
+        auditlog.record(session, ring_id=member.ring_id, actor_id=actor.member_id,
+                        action="member.email_change_requested", subject=f"member:{member.id}",
+                        before=member.email, after=email)
+        mail.queue_template(session, member, "email_change_requested", new_email=email)
+    owner = member_by_email(session, email)
+    recipient = SimpleNamespace(id=member.id, ring_id=member.ring_id, name=member.name,
+                                language=member.language, email=email)
+    if owner is not None:
+        mail.queue_template(session, recipient, "email_taken", ring=member.ring)
+        return
+    token = _email_serializer().dumps({"id": member.id, "email": email,
+                                       "h": _fingerprint(member.email)})
+    mail.queue_template(session, recipient, "email_confirm", token=token)
+
+
+def confirm_email_change(session: Session, token: str) -> Member:
+    """Open the link from request_email_change: the address changes (once)."""
+    try:
+        data = _email_serializer().loads(token, max_age=EMAIL_CHANGE_MAX_AGE)
+    except (BadSignature, SignatureExpired):
+        raise Invalid(_l("This link is invalid or has expired; please ask for a new one."),
+                      code="email_token_invalid", field="token") from None
+    member = session.get(Member, data.get("id")) if isinstance(data, dict) else None
+    if (member is None or member.status == "left"
+            or not hmac.compare_digest(_fingerprint(member.email), str(data.get("h")))):
+        raise Invalid(_l("This link has been used already; please ask for a new one."),
+                      code="email_token_used", field="token")
+    email = str(data.get("email"))
+    if member_by_email(session, email) is not None:
+        raise Conflict(_l("This address is no longer available."), code="email_taken",
+                       field="email")
+    old = SimpleNamespace(id=member.id, ring_id=member.ring_id, name=member.name,
+                          language=member.language, email=member.email)
+    member.email = email
+    auditlog.record(session, ring_id=member.ring_id, actor_id=member.id,
+                    action="member.email_change", subject=f"member:{member.id}",
+                    before=old.email, after=email)
+    mail.queue_template(session, old, "email_changed", new_email=email)
     session.flush()
     return member
 
@@ -409,14 +492,18 @@ def directory(actor: Actor, *, q: str | None = None, status: str | None = None):
 RESET_MAX_AGE = 2 * 60 * 60
 
 
-def change_password(session: Session, actor: Actor, *, current: str, new: str) -> None:
+def change_password(session: Session, actor: Actor, *, current: str, new: str) -> str:
+    """A new password ends every session and token of the member; returns the key
+    of a new session for the one who changed it."""
     member = session.get(Member, actor.member_id)
     if not verify_password(member.password_hash, current or ""):
         raise Invalid(_l("The current password is not right."), code="password_wrong",
                       field="current_password")
     check_password_strength(new)
     member.password_hash = hash_password(new)
+    end_everything(session, member.id)
     session.flush()
+    return start_session(session, member.id)
 
 
 def _reset_serializer() -> URLSafeTimedSerializer:
@@ -457,5 +544,6 @@ def reset_password(session: Session, *, token: str, password: str) -> Member:
     member = member_for_reset_token(session, token)
     check_password_strength(password)
     member.password_hash = hash_password(password)
+    end_everything(session, member.id)
     session.flush()
     return member

@@ -7,7 +7,17 @@ Every page only reads the form, calls a service function (writes through
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -23,11 +33,13 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from tauschring.api.pagination import page_of
 from tauschring.auth import service as auth
+from tauschring.auth.sessions import end_session
 from tauschring.db import atomic, db
+from tauschring.emails import EmailAddress
 from tauschring.errors import DomainError
 from tauschring.market.service import current_talents
 from tauschring.members import service
@@ -66,7 +78,7 @@ def _password_again(label, other):
 
 def _email():
     return EmailField(_l("E-mail address"), filters=[_without_nul],
-                      validators=[DataRequired(), Email(), Length(max=254)],
+                      validators=[DataRequired(), EmailAddress(), Length(max=254)],
                       render_kw={"autocomplete": "email"})
 
 
@@ -168,19 +180,28 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            member = atomic(auth.authenticate, email=form.email.data,
-                            password=form.password.data, remote_addr=request.remote_addr or "")
+            logged_in = atomic(auth.log_in, email=form.email.data,
+                               password=form.password.data, remote_addr=request.remote_addr or "")
         except DomainError as error:
             show_error(form, error)
         else:
-            if member is None:
+            if logged_in is None:
                 form.form_errors.append(_("Wrong e-mail address or password."))
             else:
+                member, key = logged_in
                 _adopt_language_choice(member)
-                login_user(member)
+                _start(member, key)
                 return redirect(_local_target(request.args.get("next"))
                                 or url_for("web.dashboard"))
     return render_template("members/login.html", form=form)
+
+
+def _start(member: Member, key: str) -> None:
+    """Log the browser in with a server-side session key. A CSRF token from
+    before the log-in is dropped, so one planted in a visitor's session is useless."""
+    session.pop("csrf_token", None)
+    member.session_key = key
+    login_user(member)
 
 
 def _local_target(target: str | None) -> str | None:
@@ -203,6 +224,8 @@ def _adopt_language_choice(member) -> None:
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated and current_user.session_key:
+        atomic(end_session, current_user.session_key)
     logout_user()
     flash(_("You have logged out."))
     return redirect(url_for("members.login"))
@@ -259,11 +282,13 @@ def change_password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
         try:
-            atomic(service.change_password, current_actor(),
-                   current=form.current_password.data, new=form.new_password.data)
+            key = atomic(service.change_password, current_actor(),
+                         current=form.current_password.data, new=form.new_password.data)
         except DomainError as error:
             show_error(form, error, {"password": "new_password"})
         else:
+            # Every other session and token has ended; this browser goes on.
+            _start(db.session.get(Member, current_user.id), key)
             flash(_("Your password has been changed."))
             return redirect(url_for("web.dashboard"))
     return render_template("members/password_change.html", form=form)
@@ -399,10 +424,32 @@ def edit_profile(member_id: int):
 
 
 def _save_profile(form: ProfileForm, member_id: int) -> bool:
+    fields = form.profile_fields()
     try:
-        atomic(service.update_profile, current_actor(), member_id, **form.profile_fields())
+        member = atomic(service.update_profile, current_actor(), member_id, **fields)
     except DomainError as error:
         show_error(form, error)
         return False
+    if "email" in fields and service.normalise_email(fields["email"]) != member.email:
+        flash(_("The new e-mail address takes effect when its owner confirms it with the "
+                "link we sent to it."))
     return True
 
+
+
+# --- e-mail address changes --------------------------------------------------------
+
+@bp.route("/email/confirm/<token>", methods=["GET", "POST"])
+def confirm_email(token: str):
+    """The link mailed to a new log-in address. GET only shows a button, so that
+    mail scanners opening links change nothing; the POST confirms."""
+    form = FlaskForm()
+    if form.validate_on_submit():
+        try:
+            atomic(service.confirm_email_change, token)
+        except DomainError as error:
+            return render_template("members/email_confirm.html", form=None,
+                                   message=str(error.message))
+        flash(_("Your new e-mail address is confirmed. Log in with it from now on."))
+        return redirect(url_for("members.login"))
+    return render_template("members/email_confirm.html", form=form, message=None)

@@ -12,7 +12,7 @@ from tauschring.db import db
 from tauschring.ledger import queries
 from tauschring.ledger.service import effective_limits, get_account
 from tauschring.market.service import talents_of_member
-from tauschring.web.access import current_actor
+from tauschring.web.access import current_actor, init_access
 from tauschring.web.i18n import LANGUAGES, hours, short_date
 
 bp = Blueprint("web", __name__)
@@ -53,6 +53,7 @@ def init_web(app: Flask) -> None:
     for blueprint in (bp, i18n_bp, members_bp, market_bp, exchanges_bp, coordination_bp,
                       admin_bp, imports_bp, statements_bp, reports_bp):
         app.register_blueprint(blueprint)
+    init_access(app)
     app.add_template_filter(hours, "hours")
     app.add_template_filter(short_date, "date")
 
@@ -62,7 +63,8 @@ def init_web(app: Flask) -> None:
 
 
 def _nav_links(app: Flask) -> list[tuple[str, str]]:
-    if not has_request_context() or not current_user.is_authenticated:
+    if (not has_request_context() or not current_user.is_authenticated
+            or current_user.status == "pending"):
         return []  # e.g. a mail rendered by the command line
     links = [("market.index", _l("Market")), ("exchanges.index", _l("Exchanges")),
              ("members.directory", _l("Members")),

@@ -4,10 +4,33 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort
+from flask import Flask, abort, request
 from flask_login import current_user, login_required
 
 from tauschring.actors import Actor
+
+# The pages a member waiting for admission may open: its own profile and
+# account, passwords, and the ring's public pages; nothing about other members.
+PENDING_PAGES = {
+    "web.index", "web.dashboard", "members.login", "members.logout", "members.register",
+    "members.registered", "members.change_password", "members.forgot_password",
+    "members.reset_password", "members.confirm_email", "members.edit_own_profile",
+    "imports.export_own_data", "i18n.switch_language", "health.healthz", "static",
+}
+PENDING_OWN_PAGES = {"members.profile", "members.edit_profile"}
+
+
+def init_access(app: Flask) -> None:
+    @app.before_request
+    def _pending_members_wait():
+        if (request.path.startswith("/api/") or request.endpoint is None
+                or not current_user.is_authenticated or current_user.status != "pending"):
+            return
+        if request.endpoint in PENDING_PAGES or (
+                request.endpoint in PENDING_OWN_PAGES
+                and (request.view_args or {}).get("member_id") == current_user.id):
+            return
+        abort(403)
 
 
 def current_actor() -> Actor:

@@ -40,7 +40,11 @@ def browser(scene):
                                 "password": person.password})
     assert answer.status_code in (302, 303), answer.text[:500]
     assert session.cookies, "logging in sets the session cookie"
-    return session, token
+    # The CSRF token changes at log-in: the one from the log-in page is spent.
+    fresh = csrf_token_of(session.get(scene.http.base_url + "/profile", timeout=30).text)
+    assert fresh != token
+    session.pre_login_csrf = token
+    return session, fresh
 
 
 def url(scene, path):
@@ -66,7 +70,8 @@ def test_an_unsafe_request_with_the_cookie_needs_the_csrf_token(scene, browser, 
             "credit_account_id": cora.account_id, "minutes": 20, "memo": "per Browser"}
     before = scene.ledger_state()
 
-    for headers in ({}, {"X-CSRFToken": "forged"}, {"X-CSRFToken": ""}):
+    for headers in ({}, {"X-CSRFToken": "forged"}, {"X-CSRFToken": ""},
+                    {"X-CSRFToken": session.pre_login_csrf}):
         refused = session.post(url(scene, "/api/v1/transfers"), json=body, headers=headers,
                                timeout=30)
         problem(refused, 403)

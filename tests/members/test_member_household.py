@@ -61,8 +61,8 @@ def test_a_member_waiting_for_admission_cannot_add_household_members(world, visi
     assert 'name="household-name"' not in page
     before = member_count()
     refused = fritz.submit("/profile/household", JONAS, form_on="/profile")
-    assert refused.status_code == 200
-    assert "Only active members can add household members" in text_of(refused)
+    # Until admitted, a member's pages are its own profile and account only.
+    assert refused.status_code == 403
     assert member_count() == before
 
 

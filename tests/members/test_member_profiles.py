@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from member_pages import text_of
+from member_pages import Visitor, outbox, text_of
 
 from tauschring.db import atomic, db
 from tauschring.members.models import Member
@@ -93,8 +95,16 @@ def test_a_coordinator_edits_a_members_profile_and_e_mail_address(ring, world, v
                          {**PROFILE, "email": "Anna.Becker@Example.org"})
     assert saved.status_code == 302 and saved.headers["Location"].endswith(f"/members/{anna.id}")
     member = stored(anna)
-    assert (member.name, member.email, member.phone) == (
-        "Anna Becker", "anna.becker@example.org", "0761 123456")
+    # The new log-in address waits for its owner's confirmation; the old one is told.
+    assert (member.name, member.email, member.phone) == ("Anna Becker", anna.email,
+                                                         "0761 123456")
+    told = outbox(anna.email)
+    assert len(told) == 1 and "anna.becker@example.org" in told[0].body
+    link = re.search(r"/email/confirm/\S+", outbox("anna.becker@example.org")[-1].body).group(0)
+    confirmed = Visitor(karin.app).submit(link, {})
+    assert confirmed.status_code == 302
+    assert stored(anna).email == "anna.becker@example.org"
+    assert len(outbox(anna.email)) == 2  # and told again once it changed
 
 
 def test_members_of_another_ring_are_not_found(ring, world, visitor_as):

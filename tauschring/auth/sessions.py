@@ -1,0 +1,49 @@
+"""Web sessions and bearer tokens that end on the server.
+
+The browser's session cookie carries a random key; only its SHA-256 is
+stored. Logging out deletes that key; a new password, a suspension or
+leaving deletes every key and token of the member, so copies of a cookie or
+a token stop working at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from tauschring.auth.models import ApiToken, LoginSession
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def start_session(session: Session, member_id: int) -> str:
+    """A new log-in for the member; returns the key the cookie carries."""
+    key = secrets.token_urlsafe(32)
+    session.add(LoginSession(member_id=member_id, key_hash=digest(key)))
+    session.flush()
+    return key
+
+
+def session_member_id(session: Session, key: str) -> int | None:
+    """The member a session key belongs to, while the session lasts."""
+    row = session.execute(select(LoginSession.member_id, LoginSession.key_hash)
+                          .where(LoginSession.key_hash == digest(key))).first()
+    if row is None or not hmac.compare_digest(row.key_hash, digest(key)):
+        return None
+    return row.member_id
+
+
+def end_session(session: Session, key: str) -> None:
+    session.execute(delete(LoginSession).where(LoginSession.key_hash == digest(key)))
+
+
+def end_everything(session: Session, member_id: int) -> None:
+    """End every web session and bearer token of the member."""
+    session.execute(delete(LoginSession).where(LoginSession.member_id == member_id))
+    session.execute(delete(ApiToken).where(ApiToken.member_id == member_id))
