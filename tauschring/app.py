@@ -4,14 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, Response, request
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
+from markupsafe import escape
+from werkzeug.exceptions import SecurityError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from tauschring.config import Settings, ensure_secret_key, load_settings
+from tauschring.config import (
+    ConfigError,
+    Settings,
+    base_url_host,
+    ensure_secret_key,
+    load_settings,
+)
 from tauschring.db import db, engine_options, tune_engine
+from tauschring.i18n import _l
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "migrations"
@@ -21,6 +31,14 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 migrate = Migrate()
 babel = Babel()
+
+# Where links in mails point when no base_url is configured and `serve` does not
+# run (another WSGI server, the tests): never the address a request names.
+DEFAULT_BASE_URL = "http://localhost:5000"
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+WILDCARD = ("0.0.0.0", "::", "")
+UNTRUSTED_HOST = _l("This address is not served here. Please use the address of this "
+                    "Tauschring.")
 
 
 def create_app(settings: Settings | None = None, **config) -> Flask:
@@ -46,8 +64,16 @@ def create_app(settings: Settings | None = None, **config) -> Flask:
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         JSON_SORT_KEYS=False,
+        BASE_URL=settings.base_url or DEFAULT_BASE_URL,
+        TRUSTED_HOSTS=trusted_hosts(settings),
     )
     app.config.update(config)
+    _refuse_untrusted_hosts(app)  # first, before any other hook reads the request
+    if settings.proxies:
+        # Only as many hops as there are proxies: a client's own X-Forwarded-For
+        # entries stay untrusted, so log-in throttling sees the real address.
+        n = settings.proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
 
     db.init_app(app)
     with app.app_context():
@@ -69,6 +95,65 @@ def create_app(settings: Settings | None = None, **config) -> Flask:
     init_web(app)
     app.register_blueprint(health_bp)
     return app
+
+
+def trusted_hosts(settings: Settings) -> list[str] | None:
+    """The configured host names, else the base URL's; None: any host (no base URL,
+    and not `serve`, which narrows it in serve_at)."""
+    if settings.trusted_hosts:
+        return list(settings.trusted_hosts)
+    return _host_names(base_url_host(settings.base_url))
+
+
+def _host_names(host: str | None) -> list[str] | None:
+    if not host:
+        return None
+    if host in LOOPBACK:
+        return ["localhost", "127.0.0.1"]
+    if ":" in host:
+        return None  # Werkzeug cannot match IPv6 literals against a list
+    return [host.lower()]
+
+
+def serve_at(app: Flask, host: str, port: int) -> str:
+    """`tauschring serve` on host:port: without a configured base URL, links point
+    there and only its names are served. Returns where links point."""
+    settings = app.config["TAUSCHRING"]
+    if settings.base_url:
+        return app.config["BASE_URL"]
+    if host in WILDCARD:
+        raise ConfigError(f"serving on every address ({host or 'no host'}) needs [server] "
+                          "base_url, the address people reach Tauschring at, e.g. "
+                          '"https://tausch.example.org"')
+    shown = f"[{host}]" if ":" in host else host
+    app.config["BASE_URL"] = f"http://{shown}:{port}"
+    if not settings.trusted_hosts:
+        app.config["TRUSTED_HOSTS"] = _host_names(host)
+    return app.config["BASE_URL"]
+
+
+def _refuse_untrusted_hosts(app: Flask) -> None:
+    """A Host outside TRUSTED_HOSTS gets 400 before any other hook runs.
+
+    Flask notes the untrusted host while routing and raises it only when the
+    view would run; raising it first keeps the other hooks (CSRF, log-in, the
+    database) out of it, and the answer is built without url_for, which has
+    no address to build from.
+    """
+    @app.before_request
+    def refuse():
+        if isinstance(request.routing_exception, SecurityError):
+            raise request.routing_exception
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(_error):
+        message = str(UNTRUSTED_HOST)
+        if request.path.startswith("/api/"):
+            from tauschring.api.problems import problem
+            return problem(400, "Bad Request", message, "untrusted_host")
+        page = ("<!doctype html><meta charset=utf-8><title>400</title>"
+                f"<h1>400</h1><p>{escape(message)}</p>")
+        return Response(page, 400, mimetype="text/html")
 
 
 def _absolute_sqlite_url(url: str) -> str:

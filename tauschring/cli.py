@@ -269,11 +269,15 @@ def serve(host, port, threads):
     settings = app.config["TAUSCHRING"]
     host = host or settings.server_host
     port = port or settings.server_port
+    from tauschring.app import serve_at
     from tauschring.mail.sender import MailWorker, settings_of
 
+    links = serve_at(app, host, port)  # without [server] base_url: this address
     settings_of(app)  # a mistake in [mail] is told now, not in the worker
     MailWorker(app).start()
-    click.echo(f"serving Tauschring on http://{host}:{port}/ (Ctrl+C to stop)")
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"serving Tauschring on http://{shown}:{port}/, links in mails to {links} "
+               "(Ctrl+C to stop)")
     waitress.serve(app, host=host, port=port, threads=threads or settings.server_threads,
                    ident="Tauschring")
 

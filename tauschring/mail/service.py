@@ -35,11 +35,6 @@ def queue_template(session: Session, member, template: str, **context) -> Outgoi
 
 
 def base_url() -> str:
-    """Where links in mails point: [mail] base_url, else the current request's host."""
-    configured = current_app.config["TAUSCHRING"].extra.get("mail.base_url")
-    if configured:
-        return configured.rstrip("/")
-    from flask import has_request_context, request
-    if has_request_context():
-        return request.url_root.rstrip("/")
-    return "http://localhost:5000"
+    """Where links in mails point: the configured base URL (see tauschring.app),
+    never the address a request names, which its sender chooses."""
+    return current_app.config["BASE_URL"].rstrip("/")
