@@ -1,4 +1,5 @@
-"""Page numbers of the web pages' lists (`?page=`), read the same way everywhere.
+"""Numbers in the web pages' queries: page numbers (`?page=`) and ids
+(`?talent=`), read the same way everywhere.
 
 A page number is a few ASCII digits. Anything else (empty, zero, negative,
 "abc", "1e3", other scripts' digits) means the first page; a number past
@@ -12,6 +13,8 @@ import re
 
 # With 50 rows a page: five million rows, far more than a ring has.
 MAX_PAGE = 100_000
+# Ids are INTEGER columns (32-bit signed on PostgreSQL).
+MAX_ID = 2**31 - 1
 
 _DIGITS = re.compile(r"[0-9]+")
 
@@ -28,3 +31,16 @@ def page_number(value: str | None, maximum: int = MAX_PAGE) -> int:
     if len(digits) > len(str(maximum)) or int(digits) > maximum:
         return maximum
     return int(digits)
+
+
+def query_id(value: str | None) -> int | None:
+    """An id from the query or a form (ASCII digits, 1 to MAX_ID), else None.
+
+    Not int(): it takes "²"-like digits it then fails on, other scripts' digits,
+    signs, spaces and "1_000", and numbers no database column holds.
+    """
+    text = value if isinstance(value, str) else ""
+    if not _DIGITS.fullmatch(text) or len(text.lstrip("0")) > len(str(MAX_ID)):
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None

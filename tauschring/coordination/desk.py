@@ -421,7 +421,7 @@ def _subjects(subjects: list[str]) -> dict[str, tuple[str, str | None]]:
     ids: dict[str, set[int]] = {}
     for subject in subjects:
         kind, _sep, number = subject.partition(":")
-        if number.isdigit():
+        if number.isascii() and number.isdigit():
             ids.setdefault(kind, set()).add(int(number))
     found = {}
     for member_id, name in _member_names(ids.get("member", ())).items():

@@ -26,7 +26,7 @@ from tauschring.exchanges.models import STATES
 from tauschring.market.service import get_talent
 from tauschring.members.models import Member
 from tauschring.notifications import service as notifications
-from tauschring.paging import page_number
+from tauschring.paging import page_number, query_id
 from tauschring.web.access import coordinator_required, current_actor
 from tauschring.web.forms import show_error
 from tauschring.web.minutes import HoursField
@@ -99,8 +99,7 @@ def new():
     form = ProposeForm()
     form.partner.choices = _partners()
     talent = None
-    talent_id = request.args.get("talent", type=int) or (
-        int(form.talent_id.data) if (form.talent_id.data or "").isdigit() else None)
+    talent_id = query_id(request.args.get("talent")) or query_id(form.talent_id.data)
     if talent_id:
         try:
             talent = get_talent(db.session, actor, talent_id)
@@ -113,8 +112,8 @@ def new():
             form.partner.data = talent.member_id
             form.direction.data = "received" if talent.kind == "offer" else "provided"
             form.description.data = talent.title
-        elif request.args.get("member", type=int):
-            form.partner.data = request.args.get("member", type=int)
+        elif query_id(request.args.get("member")):
+            form.partner.data = query_id(request.args.get("member"))
     if form.validate_on_submit():
         me, other = current_user.id, form.partner.data
         provider, recipient = (me, other) if form.direction.data == "provided" else (other, me)

@@ -23,7 +23,9 @@ from tauschring.ledger.models import Account
 from tauschring.members.models import Member
 from tauschring.rings.models import Ring
 
-PERIOD = {"month": re.compile(r"^\d{4}-(0[1-9]|1[0-2])$"), "year": re.compile(r"^\d{4}$")}
+# Matched whole (fullmatch) and with ASCII digits only: "\d" takes other scripts'
+# digits and "$" a trailing newline, and either would charge a period a second time.
+PERIOD = {"month": re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])"), "year": re.compile(r"[0-9]{4}")}
 
 
 @dataclass
@@ -42,7 +44,7 @@ def charge(session: Session, *, ring_id: int, period: str,
     if not ring.fee_minutes:
         raise Invalid(_l("This ring charges no account fee: set one in the ring settings "
                          "first."), code="no_fee", field="ring")
-    if not PERIOD[ring.fee_period].match(period or ""):
+    if not isinstance(period, str) or not PERIOD[ring.fee_period].fullmatch(period):
         if ring.fee_period == "year":
             message = _l("This ring charges its fee per year: give the year, e.g. "
                          "%(example)s.", example="2026")

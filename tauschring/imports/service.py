@@ -321,7 +321,7 @@ def _check_row(number: int, values: dict, errors: list[RowError]
             max=120)
     if not planned.email:
         bad("email", "email_missing", N_("The e-mail address is missing."))
-    elif not EMAIL.match(planned.email) or len(planned.email) > 254:
+    elif not EMAIL.fullmatch(planned.email) or len(planned.email) > 254:
         bad("email", "email_invalid", N_("%(email)s is not an e-mail address."),
             email=clean["email"])
     role = clean.get("role", "").lower() or "member"

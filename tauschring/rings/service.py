@@ -31,7 +31,7 @@ def create_ring(session: Session, *, name: str, slug: str, unit_name: str = "Tal
     if len(unit_name) > 40:
         raise Invalid(_l("The unit's name may have at most 40 characters."),
                       code="unit_name_invalid", field="unit_name")
-    if not SLUG.match(slug or ""):
+    if not SLUG.fullmatch(slug or ""):  # whole: "$" alone lets a trailing newline in
         raise Invalid(_l("The short name for addresses may hold lower-case letters, digits "
                          "and dashes only."), code="slug_invalid", field="slug")
     if (default_min_balance is not None and default_max_balance is not None

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from tauschring.db import db
 from tauschring.ledger.service import get_account
+from tauschring.paging import query_id
 from tauschring.rings.models import Ring
 from tauschring.statements import service
 from tauschring.web.access import coordinator_required, current_actor
@@ -31,7 +32,7 @@ def _send(data: bytes, fmt: str, filename: str):
 @login_required
 def index():
     """The member's own statements; a coordinator also finds the ring's here."""
-    account_id = request.args.get("account", type=int)
+    account_id = query_id(request.args.get("account"))
     if account_id and current_user.is_coordinator:
         return redirect(url_for("statements.account", account_id=account_id))
     return _account_page(current_user.account_id)

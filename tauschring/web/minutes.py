@@ -16,7 +16,7 @@ from wtforms import StringField
 MAX_HOURS = 1_000_000
 
 _HOURS = re.compile(r"([+-]?) ?([0-9]{1,7})(?::([0-5][0-9]))?")
-_UNIT = re.compile(r"\s*(h|std\.?)$", re.IGNORECASE)
+_UNIT = re.compile(r"\s*(h|std\.?)\Z", re.IGNORECASE)
 _MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-"})
 
 
