@@ -52,3 +52,9 @@ class Actor:
         """Coordinators act on members of their own rank or below, never above."""
         if RANKS[member.role] > self.rank:
             raise Forbidden(_l("Only an admin may do this to an admin."), code="admin_only")
+
+
+def not_admitted() -> Forbidden:
+    """The refusal for a member waiting for admission, on pages and in the API."""
+    return Forbidden(_l("Your membership waits for admission by a coordinator; until then "
+                        "you can see and change your own profile only."), code="not_admitted")

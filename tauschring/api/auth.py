@@ -12,7 +12,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms.validators import ValidationError
 
-from tauschring.actors import Actor
+from tauschring.actors import Actor, not_admitted
 from tauschring.auth.service import member_for_token
 from tauschring.db import db
 from tauschring.errors import Forbidden, Unauthenticated
@@ -76,9 +76,7 @@ def check_caller(endpoint: str | None, view_args: dict | None) -> None:
     if member.status == "pending" and endpoint not in PENDING_ENDPOINTS and not (
             endpoint in PENDING_OWN_ENDPOINTS
             and (view_args or {}).get("member_id") == member.id):
-        raise Forbidden(_l("Your membership waits for admission by a coordinator; until "
-                           "then you can see and change your own profile only."),
-                        code="not_admitted")
+        raise not_admitted()
 
 
 def _identified(member: Member) -> None:

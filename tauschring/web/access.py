@@ -7,7 +7,7 @@ from functools import wraps
 from flask import Flask, abort, request
 from flask_login import current_user, login_required
 
-from tauschring.actors import Actor
+from tauschring.actors import Actor, not_admitted
 
 # The pages a member waiting for admission may open: its own profile and
 # account, passwords, and the ring's public pages; nothing about other members.
@@ -30,7 +30,7 @@ def init_access(app: Flask) -> None:
                 request.endpoint in PENDING_OWN_PAGES
                 and (request.view_args or {}).get("member_id") == current_user.id):
             return
-        abort(403)
+        raise not_admitted()
 
 
 def current_actor() -> Actor:
