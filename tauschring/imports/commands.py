@@ -22,13 +22,15 @@ from tauschring.actors import Actor
 from tauschring.db import atomic, db
 from tauschring.errors import Invalid
 from tauschring.imports import service
+from tauschring.imports.passwords import unusable_password_hash
 from tauschring.imports.ring_file import TABLES, export_ring, import_ring
 from tauschring.ledger.audit import audit_ring
 from tauschring.rings.service import ring_by_slug
 
 
 def export_ring_to_file(slug: str, out: str | os.PathLike) -> dict:
-    """Write the ring to `out` (readable by its owner only: it holds password hashes).
+    """Write the ring to `out`, readable by its owner only: it holds no password
+    hashes, but the names, addresses and dealings of every member.
 
     The file is written whole or not at all. Returns {ring, rows, chain, path}.
     """
@@ -58,9 +60,10 @@ def import_ring_from_file(path: str | os.PathLike) -> dict:
     """Recreate the ring of an export file; the audit of the moved ring must be ok.
 
     Returns the summary of import_ring plus the audit as it stands after commit.
+    The moved members' (unusable) password hash is made before the transaction.
     """
     data = _read_json(path)
-    summary = atomic(import_ring, data)
+    summary = atomic(import_ring, data, password_hash=unusable_password_hash())
     summary["audit"] = audit_ring(db.session, summary["ring_id"])
     return summary
 

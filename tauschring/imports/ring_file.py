@@ -1,16 +1,23 @@
 """A whole ring as one JSON document, to move it to another instance.
 
 `export_ring` writes everything the ring is: its settings, categories,
-members (with their password hashes, so they log in as before), accounts,
-every transfer with all its fields and entries, talents, exchanges with their
-events, fee charges, the audit log and notifications. `import_ring` recreates
-it in another database with the same ids: the hash chain covers the ids of
-accounts, members, exchanges and transfers, so only then does the moved ring's
-chain verify and end in the same head. Where the target already uses one of
-those ids (or the slug, or an e-mail address), the import is refused.
+members, accounts, every transfer with all its fields and entries, talents,
+exchanges with their events, fee charges, the audit log and notifications.
+It carries no secrets: no password hashes (a coordinator could otherwise
+guess members' and the admin's passwords offline from a file they may
+download), and no API tokens, log-in sessions or failures, or mails waiting
+(with their reset links), which are not the ring's tables. `import_ring`
+recreates the ring in another database with the same ids: the hash chain
+covers the ids of accounts, members, exchanges and transfers, so only then
+does the moved ring's chain verify and end in the same head. Where the target
+already uses one of those ids (or the slug, or an e-mail address), the import
+is refused. Moved members have no usable password; each sets one with the
+reset link ("Forgot your password?").
 
-The format is versioned: {"format": "tauschring-ring-export", "version": 1, ...};
-docs/import.md describes it.
+The format is versioned: {"format": "tauschring-ring-export", "version": 2, ...};
+docs/import.md describes it. Version 1 (with password hashes) is still read,
+and its hashes are ignored: a file that has been lying around or passed on
+must not decide how anyone logs in.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from tauschring.db import UtcDateTime, utcnow
 from tauschring.errors import Conflict, Invalid, NotFound
 from tauschring.exchanges.models import Exchange, ExchangeEvent
 from tauschring.fees.models import FeeCharge
+from tauschring.imports.passwords import unusable_password_hash
 from tauschring.ledger.chain import GENESIS_HASH, transfer_hash
 from tauschring.ledger.models import Account, Entry, Transfer
 from tauschring.market.models import Category, Talent
@@ -37,7 +45,9 @@ from tauschring.notifications.models import Notification
 from tauschring.rings.models import Ring
 
 FORMAT = "tauschring-ring-export"
-VERSION = 1
+VERSION = 2
+# Version 1 held members' password hashes; what it holds else is the same.
+READABLE_VERSIONS = (1, 2)
 # In the order they are inserted: whatever a row refers to comes before it.
 TABLES: tuple[tuple[str, type], ...] = (
     ("ring", Ring), ("categories", Category), ("accounts", Account), ("members", Member),
@@ -45,6 +55,8 @@ TABLES: tuple[tuple[str, type], ...] = (
     ("exchanges", Exchange), ("exchange_events", ExchangeEvent),
     ("fee_charges", FeeCharge), ("audit_log", LoggedAction), ("notifications", Notification),
 )
+# Columns that never leave the database (the import fills them in itself).
+SECRET_COLUMNS = {"members": ("password_hash",)}
 # An audit-log row may name an actor of another ring (an admin appointing a
 # coordinator); that person does not move along, so the row keeps who it was here.
 OUTSIDE_ACTOR = "actor_outside_ring"
@@ -62,7 +74,8 @@ def export_ring(session: Session, ring_id: int) -> dict:
         data = {"format": FORMAT, "version": VERSION, "exported_at": utcnow().isoformat(),
                 "chain": {"length": ring.chain_length, "head": ring.chain_head}}
         for name, model in TABLES:
-            rows = [_row_out(model.__table__, row)
+            withheld = SECRET_COLUMNS.get(name, ())
+            rows = [_row_out(model.__table__, row, withheld)
                     for row in snapshot.execute(_rows_of_ring(model, ring_id)).mappings()]
             data[name] = rows[0] if name == "ring" else rows
         _mark_outside_actors(snapshot, data)
@@ -100,9 +113,11 @@ def _rows_of_ring(model, ring_id: int):
     return select(table).where(where).order_by(table.c.id)
 
 
-def _row_out(table: Table, row) -> dict:
+def _row_out(table: Table, row, withheld: tuple[str, ...] = ()) -> dict:
     out = {}
     for column in table.columns:
+        if column.name in withheld:
+            continue
         value = row[column.name]
         if isinstance(value, datetime | date):
             value = value.isoformat()
@@ -123,15 +138,20 @@ def _mark_outside_actors(session: Session, data: dict) -> None:
 
 # --- import ----------------------------------------------------------------------
 
-def import_ring(session: Session, data: dict) -> dict:
+def import_ring(session: Session, data: dict, *, password_hash: str | None = None) -> dict:
     """Recreate an exported ring with its original ids; must run inside `atomic`.
 
     Refused (nothing is written) when the document is not a ring export of a
     known version, is inconsistent, its hash chain does not verify, or the
-    target already has the slug, an e-mail address or any of the ids. Returns a
-    summary: ring id and slug, rows per table, chain length and head.
+    target already has the slug, an e-mail address or any of the ids. Every
+    member gets `password_hash`, by default the unusable one (imports.passwords;
+    make it before the transaction). Returns a summary: ring id and slug, rows
+    per table, chain length and head.
     """
     rows = _read_document(data)
+    unusable = password_hash or unusable_password_hash()
+    for member in rows["members"]:
+        member["password_hash"] = unusable
     ring = rows["ring"][0]
     _check_references(rows)
     _check_chain(ring, rows["transfers"])
@@ -159,9 +179,10 @@ def _read_document(data) -> dict[str, list[dict]]:
     """Every table's rows with values of the columns' Python types."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise _refuse("This is not a Tauschring ring export.", code="export_format_unknown")
-    if data.get("version") != VERSION:
-        raise _refuse(f"Ring exports of version {data.get('version')!r} cannot be read "
-                      f"here; this version reads version {VERSION}.",
+    version = data.get("version")
+    if type(version) is not int or version not in READABLE_VERSIONS:
+        raise _refuse(f"Ring exports of version {version!r} cannot be read here; this "
+                      f"version reads versions {', '.join(map(str, READABLE_VERSIONS))}.",
                       code="export_version_unsupported")
     rows = {}
     for name, model in TABLES:
@@ -170,23 +191,32 @@ def _read_document(data) -> dict[str, list[dict]]:
             raw = [raw] if isinstance(raw, dict) else None
         if not isinstance(raw, list):
             raise _refuse(f"The export has no {name}.")
-        rows[name] = [_row_in(name, model.__table__, number, row)
+        rows[name] = [_row_in(name, model.__table__, number, row, version)
                       for number, row in enumerate(raw)]
     return rows
 
 
-def _row_in(name: str, table: Table, number: int, row) -> dict:
+def _row_in(name: str, table: Table, number: int, row, version: int) -> dict:
     where = f"{name}[{number}]"
     if not isinstance(row, dict):
         raise _refuse(f"{where} is not an object.")
     row = dict(row)
     outside = row.pop(OUTSIDE_ACTOR, None) if name == "audit_log" else None
-    unknown = set(row) - set(table.columns.keys())
+    secret = SECRET_COLUMNS.get(name, ())
+    for column in secret:
+        # Version 1 carried password hashes: ignored. Version 2 never does, so a
+        # file that has them was not written by us (or was changed): refused.
+        if column in row and version >= 2:
+            raise _refuse(f"{where} holds {column}, which ring exports never hold.")
+        row.pop(column, None)
+    unknown = set(row) - (set(table.columns.keys()) - set(secret))
     if unknown:
         raise _refuse(f"{where} has fields this version does not know: "
                       f"{', '.join(sorted(unknown))}.")
     values = {}
     for column in table.columns:
+        if column.name in secret:
+            continue
         if column.name not in row:
             if column.nullable or column.default is not None or (
                     column.server_default is not None):

@@ -83,7 +83,8 @@ def _json_download(data: dict, filename: str) -> Response:
 @bp.get("/coordination/export.json")
 @coordinator_required
 def export_ring_file():
-    """The whole ring as one file, to move it to another instance (with password hashes)."""
+    """The whole ring as one file, to move it to another instance (no password hashes:
+    moved members set theirs with the reset link)."""
     actor = current_actor()
     data = export_ring(db.session, actor.ring_id)
     return _json_download(data, f"{data['ring']['slug']}-{utcnow().date().isoformat()}.json")
