@@ -20,6 +20,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
+from tauschring.text import check_flush
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -34,6 +36,9 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+
+# Every ORM write, by any service, keeps control characters out (tauschring/text.py).
+event.listen(Session, "before_flush", check_flush)
 
 WRITE = "tauschring_write"
 MAX_ATTEMPTS = 8

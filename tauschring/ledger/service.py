@@ -21,6 +21,7 @@ from tauschring.ledger.chain import transfer_hash
 from tauschring.ledger.models import Account, Entry, Transfer
 from tauschring.members.models import Member
 from tauschring.rings.models import Ring
+from tauschring.text import check_text
 
 UNSET = object()
 DEFAULT_MAX_TRANSFER_MINUTES = 1_000_000
@@ -131,7 +132,8 @@ def book(session: Session, *, ring_id: int, debit_account_id: int, credit_accoun
     if debit_account_id == credit_account_id:
         raise Invalid(_l("A transfer needs two different accounts."), code="same_account",
                       field="credit_account_id")
-    memo = (memo or "").strip()
+    memo = check_text((memo or "").strip(), "memo", multiline=False,
+                      quoting=exchange_id is not None or reverses_id is not None)
     if override_reason is not None:
         override_reason = override_reason.strip() or None
     session.flush()  # e.g. an account opened by the caller a moment ago

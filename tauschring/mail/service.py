@@ -7,11 +7,14 @@ from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
 from tauschring.mail.models import OutgoingMail
+from tauschring.text import one_line
 
 
 def queue(session: Session, *, to_address: str, subject: str, body: str,
           ring_id: int | None = None, member_id: int | None = None) -> OutgoingMail:
-    mail = OutgoingMail(to_address=to_address, subject=subject[:200], body=body,
+    # The subject is made from templates and stored texts (an exchange's
+    # description): a header is one line, so line breaks become spaces.
+    mail = OutgoingMail(to_address=to_address, subject=one_line(subject)[:200], body=body,
                         ring_id=ring_id, member_id=member_id)
     session.add(mail)
     session.flush()
