@@ -4,7 +4,9 @@ Mail is sent after the transaction that queued it has committed, by
 `tauschring mail send` (for cron) or the worker thread `tauschring serve`
 starts. Each mail is claimed for a few minutes before it is sent, so two
 senders never send the same mail at once; a failure is retried later with a
-growing pause. A mail server that is down delays mail, nothing else.
+growing pause, and a mail that fails MAX_ATTEMPTS times is parked. A mail
+server that is down delays mail, and a mail that cannot be sent delays no
+other mail.
 """
 
 from __future__ import annotations
@@ -23,9 +25,14 @@ from sqlalchemy import select, update
 from tauschring.config import ConfigError
 from tauschring.db import atomic, db, utcnow
 from tauschring.mail.models import OutgoingMail
+from tauschring.text import printable
 
-RETRY_PAUSES = [timedelta(minutes=m) for m in (1, 5, 15, 60, 240, 720)]
-MAX_ATTEMPTS = 20
+# The pause after the 1st, 2nd, ... failed try. The 8th and last try comes about
+# two days after the first: a mail server down for a weekend delays mail, while a
+# mail that can never be sent stops being tried (it is "parked") and leaves the
+# rest of the outbox alone.
+RETRY_PAUSES = [timedelta(minutes=m) for m in (1, 5, 30, 120, 360, 720, 1440)]
+MAX_ATTEMPTS = 8
 CLAIM = timedelta(minutes=5)
 
 
@@ -92,31 +99,77 @@ def _message(mail: OutgoingMail, settings: MailSettings) -> EmailMessage:
     return message
 
 
-def send_due(settings: MailSettings, *, batch: int = 100) -> tuple[int, int]:
-    """Send what is due; return (sent, failed). Needs an app context."""
+class Outcome(tuple):
+    """What one run of `send_due` did: (sent, failed), and how many of the failed
+    were parked by it (tried MAX_ATTEMPTS times: no further tries)."""
+
+    def __new__(cls, sent: int = 0, failed: int = 0, parked: int = 0):
+        outcome = super().__new__(cls, (sent, failed))
+        outcome.parked = parked
+        return outcome
+
+    @property
+    def sent(self) -> int:
+        return self[0]
+
+    @property
+    def failed(self) -> int:
+        return self[1]
+
+    def line(self) -> str:
+        """One line for people: the command line and the log."""
+        return (f"sent {self.sent}, failed {self.failed}, parked {self.parked} "
+                f"(failed mail is tried again later; parked mail, after {MAX_ATTEMPTS} "
+                "tries, is not)")
+
+
+def send_due(settings: MailSettings, *, batch: int = 100) -> Outcome:
+    """Send what is due; return the Outcome, (sent, failed). Needs an app context.
+
+    Each mail on its own: whatever goes wrong with one (a header it cannot
+    have, a refused recipient, a dropped connection) is recorded on that
+    mail, which is tried again after a growing pause and parked after
+    MAX_ATTEMPTS tries, and the next mail is sent on a fresh connection. Only
+    a server that cannot be reached at all ends the run early: the mail not
+    yet tried waits for the next run, untouched.
+    """
     if not settings.host:
-        return 0, 0
+        return Outcome()
     due = db.session.scalars(
         select(OutgoingMail.id).where(OutgoingMail.sent_at.is_(None),
                                       OutgoingMail.attempts < MAX_ATTEMPTS,
                                       OutgoingMail.next_attempt_at <= utcnow())
         .order_by(OutgoingMail.id).limit(batch)).all()
     db.session.rollback()
-    sent = failed = 0
+    sent = failed = parked = 0
     smtp = None
+
+    def fail(mail_id: int, error: Exception) -> None:
+        nonlocal failed, parked
+        failed += 1
+        parked += atomic(_failed, mail_id, f"{type(error).__name__}: {error}")
+
     try:
         for mail_id in due:
             mail = atomic(_claim, mail_id)
             if mail is None:
                 continue
             try:
-                smtp = smtp or _connect(settings)
-                smtp.send_message(_message(mail, settings))
-            except (OSError, smtplib.SMTPException) as error:
-                failed += 1
-                atomic(_failed, mail_id, f"{type(error).__name__}: {error}")
-                if smtp is not None:
-                    smtp.close()
+                message = _message(mail, settings)
+            except Exception as error:  # e.g. ValueError: a line break in a header
+                fail(mail_id, error)
+                continue
+            if smtp is None:
+                try:
+                    smtp = _connect(settings)
+                except Exception as error:  # the server cannot be reached
+                    fail(mail_id, error)
+                    break
+            try:
+                smtp.send_message(message)
+            except Exception as error:  # this mail only; the next gets a new connection
+                fail(mail_id, error)
+                _close(smtp)
                 smtp = None
             else:
                 sent += 1
@@ -125,9 +178,16 @@ def send_due(settings: MailSettings, *, batch: int = 100) -> tuple[int, int]:
         if smtp is not None:
             try:
                 smtp.quit()
-            except (OSError, smtplib.SMTPException):
-                smtp.close()
-    return sent, failed
+            except Exception:
+                _close(smtp)
+    return Outcome(sent, failed, parked)
+
+
+def _close(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.close()
+    except Exception:  # closing a broken connection may fail again; it is gone either way
+        pass
 
 
 def _sent(session, mail_id: int) -> None:
@@ -137,12 +197,15 @@ def _sent(session, mail_id: int) -> None:
     mail.last_error = None
 
 
-def _failed(session, mail_id: int, error: str) -> None:
+def _failed(session, mail_id: int, error: str) -> bool:
+    """Record a failed try; True when it was the last one (the mail is parked)."""
     mail = session.get(OutgoingMail, mail_id)
     pause = RETRY_PAUSES[min(mail.attempts, len(RETRY_PAUSES) - 1)]
     mail.attempts += 1
-    mail.last_error = error[:2000]
+    # The error's text comes from anywhere (a mail server, a header): keep it storable.
+    mail.last_error = printable(error)[:2000]
     mail.next_attempt_at = utcnow() + pause
+    return mail.attempts >= MAX_ATTEMPTS
 
 
 class MailWorker(threading.Thread):
@@ -158,7 +221,9 @@ class MailWorker(threading.Thread):
         while not self.stopped.wait(self.interval):
             with self.app.app_context():
                 try:
-                    send_due(settings)
+                    outcome = send_due(settings)
+                    if outcome.failed:
+                        self.app.logger.warning("mail: %s", outcome.line())
                 except Exception:  # keep the worker alive; the next round retries
                     self.app.logger.exception("sending mail failed")
                 finally:
