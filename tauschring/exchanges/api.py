@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from flask_smorest import Blueprint
 
+from tauschring.api.access import may
 from tauschring.api.auth import current_actor
 from tauschring.api.idempotency import write
 from tauschring.api.limits import ID_MAX
@@ -123,6 +124,7 @@ def view(exchange, *, with_events: bool = True) -> dict:
 
 @blp.route("/exchanges", methods=["POST"])
 @write
+@may(exchanges.check_may_trade)
 @blp.arguments(ExchangeIn)
 @blp.response(201, ExchangeOut)
 def propose(data):
@@ -155,6 +157,7 @@ def confirm(exchange_id):
 
 @blp.route("/exchanges/<int:exchange_id>/decline", methods=["POST"])
 @write
+@may(exchanges.check_may_decline)
 @blp.arguments(ReasonIn)
 @blp.response(200, ExchangeOut)
 def decline(data, exchange_id):
@@ -163,6 +166,7 @@ def decline(data, exchange_id):
 
 @blp.route("/exchanges/<int:exchange_id>/cancel", methods=["POST"])
 @write
+@may(exchanges.check_may_cancel)
 @blp.arguments(CancelIn)
 @blp.response(200, ExchangeOut)
 def cancel(data, exchange_id):
@@ -171,6 +175,7 @@ def cancel(data, exchange_id):
 
 @blp.route("/exchanges/<int:exchange_id>/dispute", methods=["POST"])
 @write
+@may(exchanges.check_may_dispute)
 @blp.arguments(ReasonIn)
 @blp.response(200, ExchangeOut)
 def dispute(data, exchange_id):
@@ -179,6 +184,7 @@ def dispute(data, exchange_id):
 
 @blp.route("/exchanges/<int:exchange_id>/messages", methods=["POST"])
 @write
+@may(exchanges.check_may_message)
 @blp.arguments(MessageIn)
 @blp.response(201, EventOut)
 def add_message(data, exchange_id):
@@ -187,6 +193,7 @@ def add_message(data, exchange_id):
 
 @blp.route("/exchanges/<int:exchange_id>/resolve", methods=["POST"])
 @write
+@may(exchanges.check_may_resolve)
 @blp.arguments(ResolveIn)
 @blp.response(200, ExchangeOut)
 def resolve(data, exchange_id):

@@ -78,12 +78,66 @@ def get_exchange(session: Session, actor: Actor, exchange_id: int, *,
     return exchange
 
 
-def _require_active(session: Session, actor: Actor) -> Member:
+# --- who may do what ----------------------------------------------------------
+# Each check raises NotFound (404) for an exchange the actor may not see, before
+# Forbidden (403) for one it sees but may not act on, and returns the exchange.
+# The API and the pages run them before they read what was sent; the actions
+# below run them again, on the locked row.
+
+def check_may_trade(session: Session, actor: Actor) -> Member:
+    """Proposing and confirming need an active membership (403)."""
     member = session.get(Member, actor.member_id) if actor.member_id else None
     if member is None or member.status != "active":
         raise Forbidden(_l("Only active members can trade; members waiting for admission "
                            "or suspended cannot."), code="member_not_active")
     return member
+
+
+def check_may_confirm(session: Session, actor: Actor, exchange_id: int, *,
+                      lock: bool = False) -> Exchange:
+    check_may_trade(session, actor)
+    exchange = get_exchange(session, actor, exchange_id, lock=lock)
+    _require_other_party(actor, exchange, _l("Only the other party can confirm this "
+                                             "exchange."))
+    return exchange
+
+
+def check_may_decline(session: Session, actor: Actor, exchange_id: int, *,
+                      lock: bool = False) -> Exchange:
+    exchange = get_exchange(session, actor, exchange_id, lock=lock)
+    _require_other_party(actor, exchange, _l("Only the other party can decline this "
+                                             "exchange."))
+    return exchange
+
+
+def check_may_cancel(session: Session, actor: Actor, exchange_id: int, *,
+                     lock: bool = False) -> Exchange:
+    exchange = get_exchange(session, actor, exchange_id, lock=lock)
+    if _side(actor, exchange) != _proposer_side(exchange):
+        raise Forbidden(_l("Only the member who proposed it can withdraw this exchange."),
+                        code="not_proposer")
+    return exchange
+
+
+def check_may_dispute(session: Session, actor: Actor, exchange_id: int, *,
+                      lock: bool = False) -> Exchange:
+    exchange = get_exchange(session, actor, exchange_id, lock=lock)
+    if _side(actor, exchange) is None:
+        raise Forbidden(_l("Only the parties can dispute an exchange."), code="not_a_party")
+    return exchange
+
+
+def check_may_message(session: Session, actor: Actor, exchange_id: int, *,
+                      lock: bool = False) -> Exchange:
+    """The parties and the ring's coordinators: whoever may see the exchange."""
+    return get_exchange(session, actor, exchange_id, lock=lock)
+
+
+def check_may_resolve(session: Session, actor: Actor, exchange_id: int, *,
+                      lock: bool = False) -> Exchange:
+    exchange = get_exchange(session, actor, exchange_id, lock=lock)
+    actor.require_coordinator()
+    return exchange
 
 
 def _event(session: Session, exchange: Exchange, actor_id: int | None, action: str,
@@ -113,7 +167,7 @@ def propose(session: Session, actor: Actor, *, provider_id: int, recipient_id: i
             minutes: int, description: str, performed_on: date,
             talent_id: int | None = None, category_id: int | None = None) -> Exchange:
     """The provider proposes (an invoice) or the recipient (a payment)."""
-    _require_active(session, actor)
+    check_may_trade(session, actor)
     ledger.check_minutes(minutes)
     description = _text(description, "description", DESCRIPTION_MAX, required=True)
     if not isinstance(performed_on, date):
@@ -177,10 +231,7 @@ def _book(session: Session, exchange: Exchange, minutes: int, booked_by_id: int 
 
 def confirm(session: Session, actor: Actor, exchange_id: int) -> Exchange:
     """The other party agrees: one transfer books it, atomically with the state."""
-    _require_active(session, actor)
-    exchange = get_exchange(session, actor, exchange_id, lock=True)
-    _require_other_party(actor, exchange, _l("Only the other party can confirm this "
-                                             "exchange."))
+    exchange = check_may_confirm(session, actor, exchange_id, lock=True)
     _require_state(exchange, "proposed")
     transfer = _book(session, exchange, exchange.minutes, actor.member_id)
     _mark_booked(session, exchange, transfer, actor.member_id, "confirmed")
@@ -213,9 +264,7 @@ def _require_state(exchange: Exchange, state: str) -> None:
 
 
 def decline(session: Session, actor: Actor, exchange_id: int, reason: str) -> Exchange:
-    exchange = get_exchange(session, actor, exchange_id, lock=True)
-    _require_other_party(actor, exchange, _l("Only the other party can decline this "
-                                             "exchange."))
+    exchange = check_may_decline(session, actor, exchange_id, lock=True)
     _require_state(exchange, "proposed")
     reason = _text(reason, "reason", NOTE_MAX, required=True)
     exchange.state = "declined"
@@ -228,10 +277,7 @@ def decline(session: Session, actor: Actor, exchange_id: int, reason: str) -> Ex
 
 def cancel(session: Session, actor: Actor, exchange_id: int, reason: str = "") -> Exchange:
     """The proposer withdraws the proposal before it is confirmed."""
-    exchange = get_exchange(session, actor, exchange_id, lock=True)
-    if _side(actor, exchange) != _proposer_side(exchange):
-        raise Forbidden(_l("Only the member who proposed it can withdraw this exchange."),
-                        code="not_proposer")
+    exchange = check_may_cancel(session, actor, exchange_id, lock=True)
     _require_state(exchange, "proposed")
     exchange.state = "cancelled"
     _event(session, exchange, actor.member_id, "cancelled",
@@ -244,9 +290,7 @@ def cancel(session: Session, actor: Actor, exchange_id: int, reason: str = "") -
 
 def dispute(session: Session, actor: Actor, exchange_id: int, reason: str) -> Exchange:
     """Either party objects: to a proposal, or to a booking within the window."""
-    exchange = get_exchange(session, actor, exchange_id, lock=True)
-    if _side(actor, exchange) is None:
-        raise Forbidden(_l("Only the parties can dispute an exchange."), code="not_a_party")
+    exchange = check_may_dispute(session, actor, exchange_id, lock=True)
     reason = _text(reason, "reason", NOTE_MAX, required=True)
     if exchange.state not in ("proposed", "booked"):
         raise Conflict(_l("This exchange is %(state)s; it cannot be disputed.",
@@ -271,7 +315,7 @@ def dispute(session: Session, actor: Actor, exchange_id: int, reason: str) -> Ex
 
 def add_message(session: Session, actor: Actor, exchange_id: int, text: str) -> ExchangeEvent:
     """A word to the mediation from a party or a coordinator, while disputed."""
-    exchange = get_exchange(session, actor, exchange_id, lock=True)
+    exchange = check_may_message(session, actor, exchange_id, lock=True)
     if exchange.state != "disputed":
         raise Conflict(_l("Messages can only be added while an exchange is disputed."),
                        code="not_disputed")
@@ -295,8 +339,7 @@ def resolve(session: Session, actor: Actor, exchange_id: int, *, decision: str, 
     cancel: cancel (a standing booking is reversed);
     adjust: end booked at `minutes` (booked now, or corrected by a transfer of the
     difference). Both parties see the note."""
-    exchange = get_exchange(session, actor, exchange_id, lock=True)  # 404 before 403
-    actor.require_coordinator()
+    exchange = check_may_resolve(session, actor, exchange_id, lock=True)
     if decision not in DECISIONS:
         raise Invalid(_l("Decide book, cancel or adjust."), code="decision_invalid",
                       field="decision")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
+from tauschring.api.access import coordinator_only, may
 from tauschring.api.auth import current_actor
 from tauschring.api.idempotency import write
 from tauschring.api.pagination import page_of
@@ -61,6 +62,7 @@ def transfer_views(transfers) -> list[dict]:
 
 
 @blp.route("/accounts", methods=["GET"])
+@coordinator_only
 @blp.arguments(AccountsArgs, location="query")
 @blp.response(200, AccountPage)
 def list_accounts(args):
@@ -78,6 +80,7 @@ def get_account(account_id):
 
 @blp.route("/accounts/<int:account_id>", methods=["PATCH"])
 @write
+@may(service.check_may_set_limits)
 @blp.arguments(LimitsIn)
 @blp.response(200, AccountOut)
 def set_limits(data, account_id):
@@ -86,6 +89,7 @@ def set_limits(data, account_id):
 
 
 @blp.route("/accounts/<int:account_id>/entries", methods=["GET"])
+@may(service.get_account)
 @blp.arguments(PeriodArgs, location="query")
 @blp.response(200, EntryPage)
 def list_entries(args, account_id):
@@ -99,6 +103,7 @@ def list_entries(args, account_id):
 
 @blp.route("/transfers", methods=["POST"])
 @write
+@coordinator_only
 @blp.arguments(TransferIn)
 @blp.response(201, TransferOut)
 def create_transfer(data):
@@ -108,6 +113,7 @@ def create_transfer(data):
 
 @blp.route("/transfers/<int:transfer_id>/reverse", methods=["POST"])
 @write
+@may(service.check_may_reverse)
 @blp.arguments(ReverseIn)
 @blp.response(201, TransferOut)
 def reverse_transfer(data, transfer_id):
@@ -116,6 +122,7 @@ def reverse_transfer(data, transfer_id):
 
 
 @blp.route("/transfers", methods=["GET"])
+@coordinator_only
 @blp.arguments(TransfersArgs, location="query")
 @blp.response(200, TransferPage)
 def list_transfers(args):

@@ -242,6 +242,12 @@ def get_transfer(session: Session, ring_id: int, transfer_id: int) -> Transfer:
     return transfer
 
 
+def check_may_reverse(session: Session, actor: Actor, transfer_id: int) -> Transfer:
+    """A coordinator (403), on a transfer of its own ring (404)."""
+    actor.require_coordinator()
+    return get_transfer(session, actor.ring_id, transfer_id)
+
+
 def reversal_of(session: Session, transfer_id: int) -> Transfer | None:
     return session.scalars(select(Transfer).where(Transfer.reverses_id == transfer_id)).first()
 
@@ -254,12 +260,11 @@ def reverse(session: Session, actor: Actor, *, transfer_id: int, reason: str,
     a reversal (book a new transfer instead), and, like any booking, when it
     would breach a limit unless overridden.
     """
-    actor.require_coordinator()
+    original = check_may_reverse(session, actor, transfer_id)
     reason = (reason or "").strip()
     if not reason:
         raise Invalid(_l("A reversal needs a reason."), code="reason_required",
                       field="reason")
-    original = get_transfer(session, actor.ring_id, transfer_id)
     # Locking its accounts serialises two reversals of the same transfer.
     session.connection().execute(_ACCOUNT_LOCK, {"ids": sorted(
         {original.debit_account_id, original.credit_account_id})}).all()
@@ -289,6 +294,12 @@ def get_account(session: Session, actor: Actor, account_id: int) -> Account:
     return account
 
 
+def check_may_set_limits(session: Session, actor: Actor, account_id: int) -> Account:
+    """A coordinator (403), on an account of its own ring (404)."""
+    actor.require_coordinator()
+    return get_account(session, actor, account_id)
+
+
 def set_limits(session: Session, actor: Actor, *, account_id: int, min_balance=UNSET,
                max_balance=UNSET, override_limits: bool = False,
                reason: str | None = None) -> Account:
@@ -298,14 +309,13 @@ def set_limits(session: Session, actor: Actor, *, account_id: int, min_balance=U
     overridden with a reason, so every balance outside its limits is explained
     by a recorded override.
     """
-    actor.require_coordinator()
+    account = check_may_set_limits(session, actor, account_id)
     for name, value in (("min_balance", min_balance), ("max_balance", max_balance)):
         if value is not UNSET and value is not None and (
                 isinstance(value, bool) or not isinstance(value, int)):
             raise Invalid(_l("A limit must be a whole number of minutes or null."),
                           code="limit_not_integer", field=name)
     ring = session.get(Ring, actor.ring_id)
-    account = get_account(session, actor, account_id)
     session.refresh(account, with_for_update=True)
     before = (account.min_balance, account.max_balance)
     if min_balance is not UNSET:

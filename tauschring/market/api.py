@@ -7,6 +7,7 @@ from flask_babel import get_locale
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from tauschring.api.access import may
 from tauschring.api.auth import current_actor
 from tauschring.api.idempotency import write
 from tauschring.api.limits import ID_MAX
@@ -116,6 +117,7 @@ def view(talent) -> dict:
 
 @blp.route("/talents", methods=["POST"])
 @write
+@may(market.check_may_post)
 @blp.arguments(TalentIn)
 @blp.response(201, TalentOut)
 def create_talent(data):
@@ -147,6 +149,7 @@ def get_talent(talent_id):
 
 @blp.route("/talents/<int:talent_id>", methods=["PATCH"])
 @write
+@may(market.editable_talent)
 @blp.arguments(TalentPatch)
 @blp.response(200, TalentOut)
 def update_talent(data, talent_id):

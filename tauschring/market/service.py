@@ -132,7 +132,8 @@ def move_category(session: Session, actor: Actor, category_id: int, offset: int)
     return category
 
 
-def _require_trading(session: Session, actor: Actor) -> Member:
+def check_may_post(session: Session, actor: Actor) -> Member:
+    """Posting offers and requests needs an active membership (403)."""
     member = session.get(Member, actor.member_id) if actor.member_id else None
     if member is None or member.status != "active":
         raise Forbidden(_l("Only active members of the ring can post offers and requests."),
@@ -186,7 +187,7 @@ def create_talent(session: Session, actor: Actor, *, kind: str, title: str,
                   description: str = "", category_id: int,
                   expires_on: date | None = None) -> Talent:
     """A new offer or request; without `expires_on` it lasts the ring's default."""
-    member = _require_trading(session, actor)
+    member = check_may_post(session, actor)
     clean = _clean_talent_fields(session, actor.ring_id, {
         "kind": kind, "title": title, "description": description,
         "category_id": category_id, "expires_on": expires_on})

@@ -6,6 +6,7 @@ import marshmallow as ma
 from flask import Response
 from flask_smorest import Blueprint
 
+from tauschring.api.access import coordinator_only
 from tauschring.api.auth import current_actor
 from tauschring.db import db
 from tauschring.rings.models import Ring
@@ -55,6 +56,7 @@ def statement_pdf(year, account_id):
 
 
 @blp.route("/statements/<int:year>.zip", methods=["GET"])
+@coordinator_only
 @blp.arguments(ZipArgs, location="query")
 @blp.alt_response(200, success=True, content_type="application/zip",
                   description="Every account's statement, CSV and PDF")
