@@ -9,6 +9,7 @@ from flask_babel import gettext
 from flask_smorest import Blueprint
 from werkzeug.exceptions import UnsupportedMediaType
 
+from tauschring.api.access import coordinator_only
 from tauschring.api.auth import current_actor
 from tauschring.api.idempotency import write
 from tauschring.api.problems import problem
@@ -92,6 +93,7 @@ def _csv_body() -> str:
 
 @blp.route("/imports/members", methods=["POST"])
 @write
+@coordinator_only
 @blp.arguments(ImportArgs, location="query")
 @blp.doc(requestBody={"required": True, "content": {
     "text/csv": {"schema": {"type": "string"}},
