@@ -96,6 +96,7 @@ def index():
 def new():
     """Propose an exchange, optionally from a talent ("I'd like this") or a profile."""
     actor = current_actor()
+    exchanges.check_may_trade(db.session, actor)
     form = ProposeForm()
     form.partner.choices = _partners()
     talent = None
@@ -148,8 +149,10 @@ def detail(exchange_id: int):
                "resolve": ResolveForm()})
 
 
-def _act(exchange_id: int, form: FlaskForm, run, done: str):
-    """Validate the form, run the service, and come back to the exchange."""
+def _act(exchange_id: int, form: FlaskForm, check, run, done: str):
+    """Check who calls (404, 403), then validate the form, run the service, and
+    come back to the exchange."""
+    check(db.session, current_actor(), exchange_id)
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for error in errors:
@@ -170,7 +173,7 @@ def _act(exchange_id: int, form: FlaskForm, run, done: str):
 @login_required
 def confirm(exchange_id: int):
     actor = current_actor()
-    return _act(exchange_id, EmptyForm(),
+    return _act(exchange_id, EmptyForm(), exchanges.check_may_confirm,
                 lambda s: exchanges.confirm(s, actor, exchange_id), _("Confirmed and booked."))
 
 
@@ -178,7 +181,7 @@ def confirm(exchange_id: int):
 @login_required
 def decline(exchange_id: int):
     actor, form = current_actor(), ReasonForm(prefix="decline")
-    return _act(exchange_id, form,
+    return _act(exchange_id, form, exchanges.check_may_decline,
                 lambda s: exchanges.decline(s, actor, exchange_id, form.reason.data),
                 _("Declined."))
 
@@ -187,7 +190,7 @@ def decline(exchange_id: int):
 @login_required
 def cancel(exchange_id: int):
     actor = current_actor()
-    return _act(exchange_id, EmptyForm(),
+    return _act(exchange_id, EmptyForm(), exchanges.check_may_cancel,
                 lambda s: exchanges.cancel(s, actor, exchange_id), _("Withdrawn."))
 
 
@@ -195,7 +198,7 @@ def cancel(exchange_id: int):
 @login_required
 def dispute(exchange_id: int):
     actor, form = current_actor(), ReasonForm(prefix="dispute")
-    return _act(exchange_id, form,
+    return _act(exchange_id, form, exchanges.check_may_dispute,
                 lambda s: exchanges.dispute(s, actor, exchange_id, form.reason.data),
                 _("Disputed. The coordinators have been told."))
 
@@ -204,7 +207,7 @@ def dispute(exchange_id: int):
 @login_required
 def message(exchange_id: int):
     actor, form = current_actor(), MessageForm()
-    return _act(exchange_id, form,
+    return _act(exchange_id, form, exchanges.check_may_message,
                 lambda s: exchanges.add_message(s, actor, exchange_id, form.message.data),
                 _("Message added."))
 
@@ -213,7 +216,7 @@ def message(exchange_id: int):
 @coordinator_required
 def resolve(exchange_id: int):
     actor, form = current_actor(), ResolveForm()
-    return _act(exchange_id, form, lambda s: exchanges.resolve(
+    return _act(exchange_id, form, exchanges.check_may_resolve, lambda s: exchanges.resolve(
         s, actor, exchange_id, decision=form.decision.data, note=form.note.data,
         minutes=form.minutes.data if form.decision.data == "adjust" else None,
         override_limits=form.override_limits.data), _("Decided."))

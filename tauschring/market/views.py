@@ -240,18 +240,22 @@ def new_talent():
     actor = current_actor()
     form = TalentForm()
     _category_choices(form, actor.ring_id)
-    if form.validate_on_submit():
+    if form.is_submitted():
         try:
-            created = atomic(lambda session: service.create_talent(
-                session, actor, **form.fields()).id)
+            # Who may post comes before what was posted: a member who cannot
+            # trade now is refused (403) whatever the form holds.
+            service.check_may_post(db.session, actor)
+            if form.validate():
+                created = atomic(lambda session: service.create_talent(
+                    session, actor, **form.fields()).id)
+                flash(_("Your offer or request is now in the market."))
+                return redirect(url_for("market.talent", talent_id=created))
         except (Invalid, Forbidden) as error:
             if isinstance(error, Forbidden) and error.code != "member_not_active":
                 raise
             show_error(form, error, FIELD_NAMES)
             return render_template("market/talent_form.html", form=form, talent=None,
                                    hint=_lifetime_hint()), error.status
-        flash(_("Your offer or request is now in the market."))
-        return redirect(url_for("market.talent", talent_id=created))
     return render_template("market/talent_form.html", form=form, talent=None,
                            hint=_lifetime_hint())
 
