@@ -30,6 +30,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
+from tauschring.api.access import check_may_manage_member
 from tauschring.api.pagination import page_of
 from tauschring.db import atomic, db
 from tauschring.errors import DomainError
@@ -144,6 +145,12 @@ def _ring() -> Ring:
 def _member(member_id: int) -> Member:
     """A member of the caller's ring; any other is unknown (404)."""
     return members.get_member(db.session, current_actor().ring_id, member_id)
+
+
+def _managed_member(member_id: int) -> Member:
+    """A member of the caller's ring (404) whom the caller may act on (403: a higher
+    role), checked before any form is read."""
+    return check_may_manage_member(db.session, current_actor(), member_id)
 
 
 def limit_flag(account: Account, low: int | None, high: int | None) -> str | None:
@@ -339,7 +346,7 @@ def member(member_id: int):
 @bp.post("/members/<int:member_id>/suspend")
 @coordinator_required
 def suspend(member_id: int):
-    member = _member(member_id)
+    member = _managed_member(member_id)
     form = SuspendForm(prefix="suspend")
     return _act(member, "suspend", form, members.suspend, member.id,
                 reason=(form.reason.data or "").strip(),
@@ -349,7 +356,7 @@ def suspend(member_id: int):
 @bp.post("/members/<int:member_id>/reactivate")
 @coordinator_required
 def reactivate(member_id: int):
-    member = _member(member_id)
+    member = _managed_member(member_id)
     return _act(member, "reactivate", ActionForm(prefix="reactivate"), members.reactivate,
                 member.id, done=_("%(name)s is active again.", name=member.name))
 
@@ -357,7 +364,7 @@ def reactivate(member_id: int):
 @bp.post("/members/<int:member_id>/role")
 @coordinator_required
 def set_role(member_id: int):
-    member = _member(member_id)
+    member = _managed_member(member_id)
     form = RoleForm(prefix="role")
     form.role.choices = _role_choices()
 
@@ -389,7 +396,7 @@ def set_member_limits(member_id: int):
 @coordinator_required
 def leave(member_id: int):
     """Confirm first: the page says what will be settled against the association."""
-    member = _member(member_id)
+    member = _managed_member(member_id)
     form = LeaveForm()
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
