@@ -18,6 +18,7 @@ from tauschring.coordination.views import generate_password
 from tauschring.db import atomic, db
 from tauschring.emails import EmailAddress
 from tauschring.errors import DomainError
+from tauschring.members import service as members
 from tauschring.members.models import Member
 from tauschring.rings import service as ring_service
 from tauschring.web.access import admin_required, current_actor
@@ -105,7 +106,7 @@ def appoint(ring_id: int):
     if not form.validate():
         return _ring_page(ring_id, form, 422)
     try:
-        member = atomic(ring_service.appoint_coordinator, current_actor(), ring_id,
+        member = atomic(members.appoint_coordinator, current_actor(), ring_id,
                         form.member_id.data)
     except DomainError as error:
         show_error(form, error)
@@ -125,7 +126,7 @@ def enter_coordinator(ring_id: int):
     generated = not form.password.data
     password = form.password.data or generate_password()
     try:
-        member = atomic(ring_service.enter_coordinator, current_actor(), ring_id,
+        member = atomic(members.enter_coordinator, current_actor(), ring_id,
                         name=form.name.data, email=form.email.data, password=password)
     except DomainError as error:
         show_error(form, error)

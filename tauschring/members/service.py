@@ -30,6 +30,7 @@ from tauschring.members.models import (
     Member,
 )
 from tauschring.members.passwords import dummy_hash, hash_password, verify_password
+from tauschring.rings import service as rings
 from tauschring.textsearch import every_word
 
 MIN_PASSWORD = 8
@@ -103,9 +104,7 @@ def register(session: Session, *, ring_slug: str, name: str, email: str, passwor
     of the member, which the doors do not show), and its owner a mail: nobody
     learns from the answer which addresses belong to members.
     """
-    from tauschring.rings.service import ring_by_slug
-
-    ring = ring_by_slug(session, ring_slug)
+    ring = rings.ring_by_slug(session, ring_slug)
     if not ring.registration_open:
         raise Forbidden(_l("This ring does not take registrations at the moment; please ask "
                            "its coordinators."), code="registration_closed")
@@ -448,6 +447,47 @@ def set_role(session: Session, actor: Actor, member: Member, role: str) -> None:
                         action="member.role", subject=f"member:{member.id}",
                         before=member.role, after=role)
         member.role = role
+
+
+# --- coordinators appointed by the admin -----------------------------------------
+
+def appoint_coordinator(session: Session, actor: Actor, ring_id: int, member_id: int):
+    """An admin makes an active member of any ring a coordinator of that ring.
+
+    Unlike set_role this works across rings: the admin need
+    not belong to the ring. The appointment is recorded in that ring's audit log.
+    """
+    ring = rings.get_ring(session, actor, ring_id)
+    member = session.get(Member, member_id, with_for_update={"of": Member})
+    if member is None or member.ring_id != ring.id:
+        raise NotFound(_l("Member %(id)s does not exist in this ring.", id=member_id),
+                       code="member_not_found", field="member_id")
+    if member.status != "active":
+        raise Conflict(_l("Only active members can be appointed; %(name)s is %(status)s.",
+                          name=member.name, status=STATUS_NAMES[member.status]),
+                       code="not_active", field="member_id")
+    if member.role != "member":
+        raise Conflict(_l("%(name)s is already %(role)s.", name=member.name,
+                          role=ROLE_NAMES[member.role]),
+                       code="already_coordinator", field="member_id")
+    auditlog.record(session, ring_id=ring.id, actor_id=actor.member_id, action="member.role",
+                    subject=f"member:{member.id}", before=member.role, after="coordinator")
+    member.role = "coordinator"
+    session.flush()
+    return member
+
+
+def enter_coordinator(session: Session, actor: Actor, ring_id: int, *, name: str, email: str,
+                      password: str):
+    """An admin enters a new person as an active coordinator of any ring (e.g. a
+    new ring's first), with an open account; recorded in that ring's audit log."""
+    ring = rings.get_ring(session, actor, ring_id)
+    member = create_member(session, ring_id=ring.id, name=name, email=email,
+                           password=password, role="coordinator", status="active")
+    auditlog.record(session, ring_id=ring.id, actor_id=actor.member_id,
+                    action="member.create", subject=f"member:{member.id}", role="coordinator")
+    session.flush()
+    return member
 
 
 def visible_profile(member: Member, actor: Actor) -> dict:

@@ -32,12 +32,13 @@ from tauschring.ledger.audit import audit_ring
 from tauschring.ledger.models import Account
 from tauschring.market.service import categories, create_talent
 from tauschring.members.service import (
+    appoint_coordinator,
     create_by_coordinator,
     create_member,
     request_password_reset,
 )
 from tauschring.rings.models import Ring
-from tauschring.rings.service import appoint_coordinator, update_settings
+from tauschring.rings.service import update_settings
 
 
 @dataclass

@@ -26,8 +26,7 @@ from tauschring.errors import Invalid
 from tauschring.imports.commands import import_ring_from_file
 from tauschring.imports.ring_file import VERSION, import_ring
 from tauschring.ledger import service as ledger
-from tauschring.members.service import request_password_reset
-from tauschring.rings.service import appoint_coordinator
+from tauschring.members.service import appoint_coordinator, request_password_reset
 
 COMMAND = Path(sys.executable).with_name("tauschring")
 CSRF_TOKEN = re.compile(r'name="[\w-]*csrf_token"[^>]*\bvalue="([^"]+)"')
