@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
 from types import SimpleNamespace
 
 from flask import current_app
@@ -18,7 +20,7 @@ from tauschring.db import utcnow
 from tauschring.emails import ADDRESS as EMAIL  # noqa: F401  (imports read it here)
 from tauschring.emails import checked_email, normalise_email
 from tauschring.errors import Conflict, Forbidden, Invalid, NotFound
-from tauschring.i18n import _l
+from tauschring.i18n import LazyText, _l
 from tauschring.ledger.service import open_account
 from tauschring.mail import service as mail
 from tauschring.members.models import (
@@ -202,32 +204,71 @@ def _household_account(session: Session, actor: Actor, holder_id: int) -> int:
     return holder.account_id
 
 
+@dataclass(frozen=True)
+class Move:
+    """One allowed change of a member's status by a coordinator."""
+
+    before: tuple[str, ...]
+    after: str
+    refusal: Callable[[Member], LazyText]  # why a member in another state cannot
+    code: str
+
+
+MOVES = {
+    "admit": Move(("pending",), "active", lambda m: _l(
+        "Only members waiting for admission can be admitted; %(name)s is %(status)s.",
+        name=m.name, status=STATUS_NAMES[m.status]), "not_pending"),
+    "suspend": Move(("active",), "suspended", lambda m: _l(
+        "Only active members can be suspended; %(name)s is %(status)s.",
+        name=m.name, status=STATUS_NAMES[m.status]), "not_active"),
+    "reactivate": Move(("suspended",), "active", lambda m: _l(
+        "Only suspended members can be re-activated; %(name)s is %(status)s.",
+        name=m.name, status=STATUS_NAMES[m.status]), "not_suspended"),
+    "leave": Move(("pending", "active", "suspended"), "left",
+                  lambda m: _l("This member has already left."), "already_left"),
+}
+
+
+def _checked(session: Session, actor: Actor, member_id: int, name: str) -> Member:
+    """The member, if this coordinator may make this move on them now."""
+    actor.require_coordinator()
+    member = get_member(session, actor.ring_id, member_id)
+    actor.require_rank_over(member)
+    if member.status not in MOVES[name].before:
+        raise Conflict(MOVES[name].refusal(member), code=MOVES[name].code)
+    if name == "suspend" and member.id == actor.member_id:
+        raise Conflict(_l("Coordinators cannot suspend themselves."), code="self_suspension")
+    return member
+
+
+def _moved(session: Session, actor: Actor, member: Member, name: str, **detail) -> Member:
+    """Set the move's status and log it; leaving active duty ends sessions and tokens."""
+    member.status = MOVES[name].after
+    if member.status != "active":
+        end_everything(session, member.id)
+    auditlog.record(session, ring_id=actor.ring_id, actor_id=actor.member_id,
+                    action=f"member.{name}", subject=f"member:{member.id}", **detail)
+    session.flush()
+    return member
+
+
 def admit(session: Session, actor: Actor, member_id: int) -> Member:
     """Pending -> active: the account opens and receives the ring's starting credit."""
     from tauschring.ledger.models import Account
     from tauschring.ledger.service import association_account, book
     from tauschring.rings.models import Ring
 
-    actor.require_coordinator()
-    member = get_member(session, actor.ring_id, member_id)
-    actor.require_rank_over(member)
-    if member.status != "pending":
-        raise Conflict(_l("Only members waiting for admission can be admitted; %(name)s is "
-                          "%(status)s.", name=member.name, status=STATUS_NAMES[member.status]),
-                       code="not_pending")
-    member.status = "active"
+    member = _checked(session, actor, member_id, "admit")
+    ring = session.get(Ring, actor.ring_id)
+    _moved(session, actor, member, "admit", starting_credit=ring.starting_credit)
     member.joined_on = utcnow().date()
     account = session.get(Account, member.account_id)
     account.status = "open"
     session.flush()
-    ring = session.get(Ring, actor.ring_id)
     if ring.starting_credit > 0:
         book(session, ring_id=ring.id, debit_account_id=association_account(session, ring.id).id,
              credit_account_id=account.id, minutes=ring.starting_credit,
              memo="Startguthaben / starting credit", booked_by_id=actor.member_id)
-    auditlog.record(session, ring_id=actor.ring_id, actor_id=actor.member_id,
-                    action="member.admit", subject=f"member:{member.id}",
-                    starting_credit=ring.starting_credit)
     mail.queue_template(session, member, "admitted", ring=ring)
     session.flush()
     return member
@@ -235,36 +276,13 @@ def admit(session: Session, actor: Actor, member_id: int) -> Member:
 
 def suspend(session: Session, actor: Actor, member_id: int, reason: str = "") -> Member:
     """Suspended members can log in and read, but not trade, until re-activated."""
-    actor.require_coordinator()
-    member = get_member(session, actor.ring_id, member_id)
-    actor.require_rank_over(member)
-    if member.status != "active":
-        raise Conflict(_l("Only active members can be suspended; %(name)s is %(status)s.",
-                          name=member.name, status=STATUS_NAMES[member.status]),
-                       code="not_active")
-    if member.id == actor.member_id:
-        raise Conflict(_l("Coordinators cannot suspend themselves."), code="self_suspension")
-    member.status = "suspended"
-    end_everything(session, member.id)
-    auditlog.record(session, ring_id=actor.ring_id, actor_id=actor.member_id,
-                    action="member.suspend", subject=f"member:{member.id}", reason=reason)
-    session.flush()
-    return member
+    member = _checked(session, actor, member_id, "suspend")
+    return _moved(session, actor, member, "suspend", reason=reason)
 
 
 def reactivate(session: Session, actor: Actor, member_id: int) -> Member:
-    actor.require_coordinator()
-    member = get_member(session, actor.ring_id, member_id)
-    actor.require_rank_over(member)
-    if member.status != "suspended":
-        raise Conflict(_l("Only suspended members can be re-activated; %(name)s is "
-                          "%(status)s.", name=member.name, status=STATUS_NAMES[member.status]),
-                       code="not_suspended")
-    member.status = "active"
-    auditlog.record(session, ring_id=actor.ring_id, actor_id=actor.member_id,
-                    action="member.reactivate", subject=f"member:{member.id}")
-    session.flush()
-    return member
+    member = _checked(session, actor, member_id, "reactivate")
+    return _moved(session, actor, member, "reactivate")
 
 
 def leave(session: Session, actor: Actor, member_id: int, reason: str = "") -> Member:
@@ -274,16 +292,9 @@ def leave(session: Session, actor: Actor, member_id: int, reason: str = "") -> M
     from tauschring.ledger.models import Account
     from tauschring.ledger.service import association_account, book
 
-    actor.require_coordinator()
-    member = get_member(session, actor.ring_id, member_id)
-    actor.require_rank_over(member)
-    if member.status == "left":
-        raise Conflict(_l("This member has already left."), code="already_left")
+    member = _checked(session, actor, member_id, "leave")
     others = [m for m in _household(session, member.account_id) if m.id != member.id]
-    member.status = "left"
     member.left_on = utcnow().date()
-    end_everything(session, member.id)
-    session.flush()
     settled = 0
     if not others:
         account = session.get(Account, member.account_id)
@@ -297,11 +308,8 @@ def leave(session: Session, actor: Actor, member_id: int, reason: str = "") -> M
                  booked_by_id=actor.member_id)
         session.refresh(account)
         account.status = "closed"
-    auditlog.record(session, ring_id=actor.ring_id, actor_id=actor.member_id,
-                    action="member.leave", subject=f"member:{member.id}", reason=reason,
-                    settled=settled, account_closed=not others)
-    session.flush()
-    return member
+    return _moved(session, actor, member, "leave", reason=reason, settled=settled,
+                  account_closed=not others)
 
 
 # --- profiles ----------------------------------------------------------------
