@@ -22,8 +22,6 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from tauschring import auditlog
 from tauschring.actors import Actor
-from tauschring.api.limits import ID_MAX
-from tauschring.api.pagination import page_of
 from tauschring.auditlog import LoggedAction
 from tauschring.coordination.views import (
     MAX_PAGE,
@@ -43,9 +41,10 @@ from tauschring.fees.models import FeeCharge
 from tauschring.ledger import queries
 from tauschring.ledger import service as ledger
 from tauschring.ledger.models import Account, Entry, Transfer
+from tauschring.limits import ID_MAX
 from tauschring.market.models import Category
 from tauschring.members.models import Member
-from tauschring.paging import page_number
+from tauschring.paging import page_number, page_of
 from tauschring.web.access import coordinator_required, current_actor
 from tauschring.web.forms import show_error
 from tauschring.web.i18n import hours
@@ -73,6 +72,8 @@ ACTION_LABELS = {
     "member.reactivate": _l("Member re-activated"),
     "member.leave": _l("Member left the ring"),
     "member.role": _l("Role changed"),
+    "member.email_change_requested": _l("New log-in address asked for"),
+    "member.email_change": _l("Log-in address changed"),
     "category.create": _l("Category created"),
     "category.update": _l("Category changed"),
     "category.move": _l("Category moved"),
