@@ -316,9 +316,9 @@ def mail_send():
     settings = settings_of(current_app)
     if not settings.host:
         raise click.ClickException("no mail server configured ([mail] host)")
-    sent, failed = send_due(settings)
-    click.echo(f"sent {sent}, failed {failed} (failed mail is tried again later)")
-    if failed:
+    outcome = send_due(settings)
+    click.echo(outcome.line())
+    if outcome.failed:
         sys.exit(EXIT_REFUSED)
 
 
@@ -446,7 +446,8 @@ def report(ring_slug, year, out):
     from tauschring.db import db
     from tauschring.reports.service import write_report
 
-    data = write_report(db.session, ring_id_of(ring_slug), year, out)
+    data = write_report(db.session, ring_id_of(ring_slug), year, out,
+                        language="en")   # the command line speaks English
     if out:
         click.echo(f"wrote the {year} report to {out}")
     else:

@@ -135,7 +135,7 @@ def book(session: Session, *, ring_id: int, debit_account_id: int, credit_accoun
     memo = check_text((memo or "").strip(), "memo", multiline=False,
                       quoting=exchange_id is not None or reverses_id is not None)
     if override_reason is not None:
-        override_reason = override_reason.strip() or None
+        override_reason = check_text(override_reason.strip(), "reason", multiline=True) or None
     session.flush()  # e.g. an account opened by the caller a moment ago
     connection = session.connection()
     accounts = lock_accounts(session, ring_id, {"debit_account_id": debit_account_id,

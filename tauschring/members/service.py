@@ -33,6 +33,7 @@ from tauschring.members.models import (
 )
 from tauschring.members.passwords import dummy_hash, hash_password, verify_password
 from tauschring.rings import service as rings
+from tauschring.text import one_line
 from tauschring.textsearch import every_word
 
 MIN_PASSWORD = 8
@@ -304,7 +305,7 @@ def leave(session: Session, actor: Actor, member_id: int, reason: str = "") -> M
             debit, credit = (account.id, bank.id) if settled > 0 else (bank.id, account.id)
             book(session, ring_id=actor.ring_id, debit_account_id=debit,
                  credit_account_id=credit, minutes=abs(settled),
-                 memo=f"Ausgleich bei Austritt / settlement on leaving: {member.name}",
+                 memo=f"Ausgleich bei Austritt / settlement on leaving: {one_line(member.name)}",
                  booked_by_id=actor.member_id)
         session.refresh(account)
         account.status = "closed"
