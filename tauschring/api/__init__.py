@@ -10,9 +10,10 @@ from flask_smorest import Api as SmorestApi
 from werkzeug.exceptions import BadRequest, NotFound
 
 from tauschring.api.auth import check_caller, identify_caller
-from tauschring.api.limits import ID_MAX, MESSAGES, NUL_CHARACTER, first_unfit_value
+from tauschring.api.limits import MESSAGES, NUL_CHARACTER, first_unfit_value
 from tauschring.api.problems import init_problems
 from tauschring.errors import Invalid
+from tauschring.limits import ID_MAX
 
 
 class Problem(ma.Schema):

@@ -1,16 +1,11 @@
-"""Bounds of the numbers the API accepts, so out-of-range input is refused
-as bad input (404 or 422) instead of failing in the database (500)."""
+"""Input no API endpoint can take, refused as bad input (422) before it reaches
+a query: text with NUL, numbers beyond what JSON clients read exactly. The
+bounds themselves (ID_MAX, MINUTES_MAX) are tauschring/limits.py's."""
 
 from __future__ import annotations
 
 from tauschring.i18n import _l
-
-# Ids are INTEGER columns: 32-bit signed on PostgreSQL.
-ID_MAX = 2**31 - 1
-# Balances and limits: the largest whole number every JSON client reads exactly
-# (JavaScript numbers), far inside the 64-bit BIGINT columns.
-MINUTES_MAX = 2**53 - 1
-
+from tauschring.limits import MINUTES_MAX
 
 NUL_CHARACTER = "nul_character"
 NUMBER_OUT_OF_RANGE = "number_out_of_range"

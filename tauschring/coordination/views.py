@@ -31,7 +31,6 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from tauschring.api.access import check_may_manage_member
-from tauschring.api.pagination import page_of
 from tauschring.db import atomic, db
 from tauschring.errors import DomainError
 from tauschring.exchanges.service import dispute_queue
@@ -41,7 +40,7 @@ from tauschring.ledger.queries import holders
 from tauschring.ledger.service import effective_limits, set_limits
 from tauschring.members import service as members
 from tauschring.members.models import STATUSES, Member
-from tauschring.paging import page_number
+from tauschring.paging import page_number, page_of
 from tauschring.rings.models import Ring
 from tauschring.rings.service import SETTINGS, update_settings
 from tauschring.web.access import coordinator_required, current_actor

@@ -8,12 +8,13 @@ from flask_smorest import Blueprint
 from tauschring.api.access import may
 from tauschring.api.auth import current_actor
 from tauschring.api.idempotency import write
-from tauschring.api.limits import ID_MAX
-from tauschring.api.pagination import PageArgs, page_of, page_schema
+from tauschring.api.pagination import PageArgs, page_schema
 from tauschring.db import db
 from tauschring.exchanges import service as exchanges
 from tauschring.exchanges.models import STATES
+from tauschring.limits import ID_MAX
 from tauschring.notifications import service as notifications
+from tauschring.paging import page_of
 
 blp = Blueprint("exchanges", __name__, url_prefix="/api/v1",
                 description="Exchanges from agreement to booking, and notifications")

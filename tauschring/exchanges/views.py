@@ -18,7 +18,6 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from tauschring.api.pagination import page_of
 from tauschring.db import atomic, db, utcnow
 from tauschring.errors import DomainError, NotFound
 from tauschring.exchanges import service as exchanges
@@ -26,7 +25,7 @@ from tauschring.exchanges.models import STATES
 from tauschring.market.service import get_talent
 from tauschring.members.models import Member
 from tauschring.notifications import service as notifications
-from tauschring.paging import page_number, query_id
+from tauschring.paging import page_number, page_of, query_id
 from tauschring.web.access import coordinator_required, current_actor
 from tauschring.web.forms import show_error
 from tauschring.web.minutes import HoursField

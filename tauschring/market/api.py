@@ -10,12 +10,13 @@ from sqlalchemy import select
 from tauschring.api.access import may
 from tauschring.api.auth import current_actor
 from tauschring.api.idempotency import write
-from tauschring.api.limits import ID_MAX
-from tauschring.api.pagination import PageArgs, page_of, page_schema
+from tauschring.api.pagination import PageArgs, page_schema
 from tauschring.db import atomic, db
 from tauschring.errors import Invalid
+from tauschring.limits import ID_MAX
 from tauschring.market import service as market
 from tauschring.market.models import KINDS, Category
+from tauschring.paging import page_of
 
 blp = Blueprint("talents", __name__, url_prefix="/api/v1",
                 description="The market: offers, requests and their categories")

@@ -25,15 +25,14 @@ from werkzeug.routing import BuildError
 from wtforms import DateField, RadioField, SearchField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from tauschring.api.limits import ID_MAX
-from tauschring.api.pagination import page_of
 from tauschring.db import atomic, db, utcnow
 from tauschring.errors import Forbidden, Invalid
+from tauschring.limits import ID_MAX
 from tauschring.market import service
 from tauschring.market.models import Category
 from tauschring.members.models import Member
 from tauschring.members.service import visible_profile
-from tauschring.paging import page_number
+from tauschring.paging import page_number, page_of
 from tauschring.rings.models import Ring
 from tauschring.web.access import coordinator_required, current_actor
 from tauschring.web.forms import show_error

@@ -11,14 +11,15 @@ from tauschring.actors import Actor
 from tauschring.api.access import check_may_manage_member, may
 from tauschring.api.auth import current_actor, current_member
 from tauschring.api.idempotency import write
-from tauschring.api.limits import ID_MAX, MINUTES_MAX
-from tauschring.api.pagination import PageArgs, page_of, page_schema
+from tauschring.api.pagination import PageArgs, page_schema
 from tauschring.db import db
 from tauschring.errors import Invalid
 from tauschring.i18n import _l
 from tauschring.ledger import service as ledger
+from tauschring.limits import ID_MAX, MINUTES_MAX
 from tauschring.members import service as members
 from tauschring.members.models import STATUSES, VISIBILITIES
+from tauschring.paging import page_of
 from tauschring.rings.models import Ring
 
 blp = Blueprint("members", __name__, url_prefix="/api/v1", description="Members")

@@ -35,7 +35,6 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from tauschring.api.pagination import page_of
 from tauschring.auth import service as auth
 from tauschring.auth.sessions import end_session
 from tauschring.db import atomic, db
@@ -44,6 +43,7 @@ from tauschring.errors import DomainError
 from tauschring.market.service import current_talents
 from tauschring.members import service
 from tauschring.members.models import STATUSES, Member
+from tauschring.paging import page_of
 from tauschring.rings.service import SLUG, all_rings, ring_by_slug
 from tauschring.web.access import current_actor
 from tauschring.web.forms import show_error
