@@ -6,7 +6,6 @@ from pathlib import Path
 
 from flask import Flask, Response, request
 from flask_babel import Babel
-from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 from markupsafe import escape
@@ -27,7 +26,6 @@ ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "migrations"
 TEMPLATES = ROOT / "templates"
 
-login_manager = LoginManager()
 csrf = CSRFProtect()
 migrate = Migrate()
 babel = Babel()
@@ -82,7 +80,6 @@ def create_app(settings: Settings | None = None, **config) -> Flask:
     csrf.init_app(app)
     from tauschring.web.i18n import select_locale
     babel.init_app(app, locale_selector=select_locale, default_timezone="Europe/Berlin")
-    login_manager.init_app(app)
 
     from tauschring import models  # noqa: F401  (registers every table)
     from tauschring.api import init_api

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_login import LoginManager
 
 from tauschring.auth.sessions import session_member_id
 from tauschring.db import db
@@ -12,10 +13,11 @@ from tauschring.members.models import Member
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'")
 
+login_manager = LoginManager()
+
 
 def init_security(app: Flask) -> None:
-    from tauschring.app import login_manager
-
+    login_manager.init_app(app)
     login_manager.login_view = "members.login"
     login_manager.session_protection = "strong"
     # Shown on the log-in page after a redirect, in the visitor's language.
