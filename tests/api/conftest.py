@@ -4,6 +4,7 @@
 over real HTTP by its own waitress server: two rings, their coordinators and
 members, a closed account, booked and reversed transfers, and tokens that are
 valid, expired or revoked. Sharing it keeps the many table-driven cases fast.
+Problems are checked with the `problem` fixture (tests/support/problems.py).
 Tests that write book on accounts of their own (`scene.new_member`) and
 compare before and after, so they need no particular order. Login failures
 count per address for the whole session: 20 within the window throttle every
@@ -13,63 +14,16 @@ log-in from 127.0.0.1, so tests that fail log-ins on purpose stay well below.
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from webtest.http import StopableWSGIServer
 
 from tauschring.db import db
-
-ENGINES = ["sqlite", "postgresql"]
-PROBLEM_FIELDS = {"type", "title", "status", "detail"}
-
-
-@pytest.fixture(scope="session")
-def harness(request):
-    """The shared test harness module (tests/conftest.py): World, Http, make_app."""
-    top = Path(__file__).resolve().parent.parent / "conftest.py"
-    for plugin in request.config.pluginmanager.get_plugins():
-        module_file = getattr(plugin, "__file__", None)
-        if module_file and Path(module_file).resolve() == top:
-            return plugin
-    raise RuntimeError("tests/conftest.py is not loaded")
-
-
-# --------------------------------------------------------------------------
-# Assertions shared by the API tests
-
-def assert_problem(response, status: int, *, field: str | None = None) -> dict:
-    """An RFC 9457 problem with this status (and, for 422, errors naming `field`)."""
-    assert response.status_code == status, (
-        f"expected {status}, got {response.status_code}: {response.text[:500]}")
-    content_type = response.headers.get("Content-Type", "").split(";")[0].strip()
-    assert content_type == "application/problem+json", content_type
-    body = response.json()
-    assert PROBLEM_FIELDS <= set(body), body
-    assert body["status"] == status
-    assert isinstance(body["type"], str) and body["type"]
-    assert isinstance(body["title"], str) and body["title"]
-    assert isinstance(body["detail"], str) and body["detail"]
-    if status == 422:
-        errors = body.get("errors")
-        assert isinstance(errors, dict) and errors, body
-        for name, messages in errors.items():
-            assert isinstance(messages, list) and messages, (name, messages)
-            assert all(isinstance(m, str) and m for m in messages), (name, messages)
-        if field is not None:
-            assert field in errors, f"errors should name {field!r}: {errors}"
-    return body
-
-
-@pytest.fixture(scope="session")
-def problem():
-    """assert_problem(response, status, field=None) -> the problem's body."""
-    return assert_problem
-
+from tests.support.app import Http, World, make_app
+from tests.support.databases import ENGINES, postgres_database
 
 # --------------------------------------------------------------------------
 # The shared scene
@@ -163,29 +117,22 @@ def _book(http, token, debit, credit, minutes, memo="Startguthaben"):
 
 
 @pytest.fixture(scope="session", params=ENGINES)
-def scene_database_url(request, harness, tmp_path_factory):
+def scene_database_url(request, tmp_path_factory):
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("scene") / "tauschring.db"
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
         return
-    template = request.getfixturevalue("postgres_template")
-    name = f"tauschring_scene_{os.getpid()}_{next(harness._counter)}"
-    admin = harness._pg_admin()
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE {name} TEMPLATE {template}"))
-    yield harness._pg_url(name)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
+    with postgres_database("scene", request.getfixturevalue("postgres_template")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
-def scene(scene_database_url, harness, tmp_path_factory):
+def scene(scene_database_url, tmp_path_factory):
     engine = "sqlite" if scene_database_url.startswith("sqlite") else "postgresql"
-    app = harness.make_app(scene_database_url, tmp_path_factory.mktemp("instance"))
+    app = make_app(scene_database_url, tmp_path_factory.mktemp("instance"))
     with app.app_context():
-        world = harness.World(app)
+        world = World(app)
         ring_a = world.ring("sonnenberg", min_balance=-600, max_balance=1200)
         ring_b = world.ring("talheim", min_balance=-300, max_balance=600)
         people = {
@@ -198,7 +145,7 @@ def scene(scene_database_url, harness, tmp_path_factory):
         }
     server = StopableWSGIServer.create(app, threads=8)
     try:
-        http = harness.Http(server.application_url)
+        http = Http(server.application_url)
         tokens = {name: http.token(person) for name, person in people.items()}
         karin, otto = tokens["karin"], tokens["otto"]
         transfers = {

@@ -22,8 +22,16 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
+from tests.support.databases import (
+    ENGINES,
+    POSTGRES_URL,
+    create_database,
+    database_name,
+    drop_database,
+    require_postgres,
+)
+
 COMMAND = Path(sys.executable).with_name("tauschring")
-ENGINES = ["sqlite", "postgresql"]
 
 
 @dataclass
@@ -113,9 +121,9 @@ def execute(url: str, statement: str, **params):
 class Databases:
     """Databases for one test module, on each engine that is available."""
 
-    def __init__(self, request, harness, folder: Path):
-        self.request, self.harness, self.folder = request, harness, folder
-        self.postgres = bool(harness.POSTGRES_URL)
+    def __init__(self, request, folder: Path):
+        self.request, self.folder = request, folder
+        self.postgres = bool(POSTGRES_URL)
         self.created: list[str] = []
 
     def engines(self) -> list[str]:
@@ -126,60 +134,42 @@ class Databases:
             path = self.folder / f"{name}.db"
             shutil.copy(self.request.getfixturevalue("sqlite_template"), path)
             return f"sqlite:///{path}"
-        return self._postgres(name, "TEMPLATE " + self.request.getfixturevalue(
-            "postgres_template"))
+        return self._postgres(name, self.request.getfixturevalue("postgres_template"))
 
     def empty(self, engine: str, name: str) -> str:
         if engine == "sqlite":
             return f"sqlite:///{self.folder / name / 'folder' / 'tauschring.db'}"
-        return self._postgres(name, "")
+        return self._postgres(name, None)
 
-    def _postgres(self, name: str, template: str) -> str:
-        database = f"tauschring_cli_{name.replace('-', '_')}_{os.getpid()}"
-        admin = self.harness._pg_admin()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
-            conn.execute(sa.text(f"CREATE DATABASE {database} {template}"))
-        admin.dispose()
+    def _postgres(self, name: str, template: str | None) -> str:
+        database = database_name(f"cli_{name}")
         self.created.append(database)
-        return self.harness._pg_url(database)
+        return create_database(database, template)
 
     def drop_all(self):
-        if not self.created:
-            return
-        admin = self.harness._pg_admin()
-        with admin.connect() as conn:
-            for database in self.created:
-                conn.execute(sa.text(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
-        admin.dispose()
+        if self.created:
+            drop_database(*self.created)
 
 
 @pytest.fixture(scope="session")
-def cli_harness(request):
-    """The shared test harness module (tests/conftest.py)."""
-    top = Path(__file__).resolve().parent.parent / "conftest.py"
-    for plugin in request.config.pluginmanager.get_plugins():
-        module_file = getattr(plugin, "__file__", None)
-        if module_file and Path(module_file).resolve() == top:
-            return plugin
-    raise RuntimeError("tests/conftest.py is not loaded")
+def cli_harness(harness):
+    """The shared test helpers (tests/support/app.py), as `harness`."""
+    return harness
 
 
 @pytest.fixture(scope="module")
-def databases(request, cli_harness, tmp_path_factory):
-    found = Databases(request, cli_harness, tmp_path_factory.mktemp("cli-databases"))
+def databases(request, tmp_path_factory):
+    found = Databases(request, tmp_path_factory.mktemp("cli-databases"))
     yield found
     found.drop_all()
 
 
 @pytest.fixture
-def on_engine(cli_harness):
+def on_engine():
     """on_engine(results, engine): the engine's results, or skip without PostgreSQL."""
     def pick(results: dict, engine: str):
         if engine not in results:
-            if getattr(cli_harness, "STRICT", False):
-                pytest.fail("TAUSCHRING_TEST_POSTGRES_URL is not set")
-            pytest.skip("no PostgreSQL: run the suite with scripts/test")
+            require_postgres()
         return results[engine]
     return pick
 

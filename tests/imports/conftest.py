@@ -4,30 +4,19 @@ database to move a ring into."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from tauschring.db import db
+from tests.support.app import make_app
+from tests.support.databases import postgres_database
 
 CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*\bvalue="([^"]+)"')
 HEADER = ("name", "email", "household", "role", "phone", "postcode", "district",
           "opening_balance", "language", "password")
-
-
-@pytest.fixture(scope="session")
-def harness(request):
-    """The shared test harness module (tests/conftest.py): make_app, World, PASSWORD."""
-    top = Path(__file__).resolve().parent.parent / "conftest.py"
-    for plugin in request.config.pluginmanager.get_plugins():
-        module_file = getattr(plugin, "__file__", None)
-        if module_file and Path(module_file).resolve() == top:
-            return plugin
-    raise RuntimeError("tests/conftest.py is not loaded")
 
 
 def csv_of(rows: list[dict], *, header=HEADER, delimiter: str = ",") -> str:
@@ -130,28 +119,21 @@ def counts(app):
 
 
 @pytest.fixture
-def empty_database_url(engine_name, request, tmp_path, harness):
+def empty_database_url(engine_name, request, tmp_path):
     """A second database with the schema and nothing in it: where a ring moves to."""
     if engine_name == "sqlite":
         path = tmp_path / "target.db"
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
         return
-    template = request.getfixturevalue("postgres_template")
-    name = f"tauschring_target_{os.getpid()}_{next(harness._counter)}"
-    admin = harness._pg_admin()
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE {name} TEMPLATE {template}"))
-    yield harness._pg_url(name)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
+    with postgres_database("target", request.getfixturevalue("postgres_template")) as url:
+        yield url
 
 
 @pytest.fixture
-def target_app(empty_database_url, tmp_path, harness):
+def target_app(empty_database_url, tmp_path):
     """An app on the empty database; use it inside `with target_app.app_context():`."""
-    app = harness.make_app(empty_database_url, tmp_path / "target-instance")
+    app = make_app(empty_database_url, tmp_path / "target-instance")
     yield app
     with app.app_context():
         db.session.remove()
