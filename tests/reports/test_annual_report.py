@@ -9,8 +9,6 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
-from ledger_history import YEARS, berlin, category_ids, make_member, trade
-from statement_helpers import flat, pdf_text, read_csv
 
 from tauschring.db import atomic, db
 from tauschring.errors import Forbidden
@@ -22,6 +20,8 @@ from tauschring.reports.render import report_csv, report_json, report_pdf
 from tauschring.reports.service import annual_report, write_report
 from tauschring.rings.models import Ring
 from tauschring.statements import service as statements
+from tests.support.ledger_history import YEARS, berlin, category_ids, make_member, trade
+from tests.support.statements import flat, pdf_text, read_csv
 
 
 @dataclass

@@ -1,3 +1,3 @@
-"""Fixtures for the statements tests (defined in statement_helpers.py)."""
+"""Fixtures for the statements tests (defined in tests/support/statements.py)."""
 
-from statement_helpers import browser, clock, history  # noqa: F401
+from tests.support.statements import browser, clock, history  # noqa: F401

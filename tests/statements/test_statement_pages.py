@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from statement_helpers import read_csv
+from tests.support.statements import read_csv
 
 
 def test_a_member_sees_their_years_and_downloads_them(history, browser):

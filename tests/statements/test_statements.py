@@ -9,8 +9,6 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-from ledger_history import YEARS, berlin
-from statement_helpers import flat, pdf_text, read_csv
 
 from tauschring.actors import Actor
 from tauschring.db import db
@@ -19,6 +17,8 @@ from tauschring.ledger.models import Account
 from tauschring.reports.service import annual_report
 from tauschring.statements import service
 from tauschring.statements.render import hours, statement_csv, statement_pdf
+from tests.support.ledger_history import YEARS, berlin
+from tests.support.statements import flat, pdf_text, read_csv
 
 
 def operator(history):

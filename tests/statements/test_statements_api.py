@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from statement_helpers import flat, pdf_text, read_csv
+from tests.support.statements import flat, pdf_text, read_csv
 
 
 def test_the_owner_downloads_csv_and_pdf(history, http):

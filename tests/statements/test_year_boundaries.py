@@ -6,10 +6,10 @@ from __future__ import annotations
 import contextlib
 
 import sqlalchemy as sa
-from ledger_history import berlin
 
 from tauschring.db import db
 from tauschring.statements.years import balance_before, balances_before, chain_head_before
+from tests.support.ledger_history import berlin
 
 
 @contextlib.contextmanager

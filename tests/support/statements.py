@@ -1,7 +1,7 @@
 """Fixtures and helpers for the statements and reports tests: a ring with three
 years of history, logged-in browsers, and the text of CSVs and PDFs. The
 conftest.py files of tests/statements and tests/reports import the fixtures
-from here."""
+(`clock`, `history`, `browser`) from here."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import io
 import re
 
 import pytest
-from ledger_history import Clock, build_history
 from pypdf import PdfReader
+
+from tests.support.ledger_history import Clock, build_history
 
 
 @pytest.fixture
