@@ -18,7 +18,7 @@ import unicodedata
 from flask_babel import force_locale, format_date, gettext
 
 from tauschring.pdf import render_pdf
-from tauschring.statements.service import Statement
+from tauschring.statements.statement import Statement
 
 BOM = "\ufeff"
 DELIMITER = {"de": ";", "en": ","}

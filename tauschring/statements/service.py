@@ -1,9 +1,9 @@
 """Statements of account for a calendar year, as plain data.
 
-`statement` builds one account's statement; `statements_of_ring` every
-account's, sharing what they have in common (names, categories, the chain
-head); `all_statements_zip` and `write_statements` hand them out as files.
-Renderers (CSV, PDF) live in `render.py`.
+`statement` builds one account's statement (a Statement, statement.py);
+`statements_of_ring` every account's, sharing what they have in common (names,
+categories, the chain head); `all_statements_zip` and `write_statements` hand
+them out as files. Renderers (CSV, PDF) live in `render.py`.
 
 Who may read a statement: the account's holders (every member of a
 household) and the coordinators of its ring. Anyone else learns nothing,
@@ -15,11 +15,8 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
@@ -30,10 +27,12 @@ from tauschring.ledger.models import Account, Entry, Transfer
 from tauschring.ledger.service import get_account
 from tauschring.market.models import Category
 from tauschring.members.models import Member
+from tauschring.pdf import renderer_setup, start_renderer
 from tauschring.rings.models import Ring
+from tauschring.statements import render as renderers
+from tauschring.statements.statement import ASSOCIATION, Statement, StatementLine
 from tauschring.statements.years import (
     RING_TIMEZONE,
-    ChainHead,
     Year,
     accounts_in_year,
     as_utc,
@@ -46,51 +45,6 @@ from tauschring.statements.years import (
 
 DEFAULT_LANGUAGE = "de"
 FORMATS = ("csv", "pdf")
-ASSOCIATION = _l("Association")
-
-
-@dataclass
-class StatementLine:
-    """One entry of the year on the account."""
-
-    transfer_id: int
-    booked_at: datetime            # UTC
-    day: date                      # in the ring's time zone
-    counterparty_account_id: int
-    counterparty: str              # the other account's holders, or "Association"
-    memo: str
-    category: str                  # of the exchange the transfer books; "" if none
-    minutes: int                   # + credit (received), - debit (given)
-    balance_after: int
-
-
-@dataclass
-class Statement:
-    ring_id: int
-    ring_name: str
-    ring_slug: str
-    unit_name: str
-    account_id: int
-    account_kind: str              # "member" or "association"
-    holders: list[str]             # names; several for a household
-    language: str                  # "de" or "en": the first holder's
-    year: int
-    first_day: date
-    last_day: date                 # 31 December; today while the year is running
-    timezone: str
-    opening_balance: int           # at 1 January 00:00
-    lines: list[StatementLine] = field(default_factory=list)
-    received: int = 0              # sum of the credits
-    given: int = 0                 # sum of the debits, as a positive number
-    closing_balance: int = 0       # at 31 December 24:00
-    # The ring's chain head at the year's end: the hash of the ring's last
-    # transfer booked before the next 1 January, and its place in the chain.
-    chain_head: ChainHead = field(default_factory=lambda: ChainHead(0, ""))
-    complete: bool = True          # False for the current year: entries so far
-
-    @property
-    def holder_label(self) -> str:
-        return ", ".join(self.holders) if self.holders else str(ASSOCIATION)
 
 
 class _Ring:
@@ -206,8 +160,6 @@ def statements_of_ring(session: Session, actor: Actor, year: int) -> Iterator[St
 # --- files ----------------------------------------------------------------------
 
 def render(statement: Statement, fmt: str) -> bytes:
-    from tauschring.statements import render as renderers
-
     if fmt == "csv":
         return renderers.statement_csv(statement)
     if fmt == "pdf":
@@ -216,9 +168,7 @@ def render(statement: Statement, fmt: str) -> bytes:
 
 
 def file_name(statement: Statement, fmt: str, *, with_holder: bool = False) -> str:
-    from tauschring.statements.render import statement_filename
-
-    return statement_filename(statement, fmt, with_holder=with_holder)
+    return renderers.statement_filename(statement, fmt, with_holder=with_holder)
 
 
 def all_statements_zip(session: Session, actor: Actor, year: int,
@@ -235,9 +185,7 @@ def all_statements_zip(session: Session, actor: Actor, year: int,
 
 
 def zip_filename(ring: Ring, year: int) -> str:
-    from tauschring.statements.render import slug
-
-    return f"kontoauszuege-{slug(ring.slug)}-{year}.zip"
+    return f"kontoauszuege-{renderers.slug(ring.slug)}-{year}.zip"
 
 
 def write_statements(session: Session, ring_id: int, year: int, out_dir: str | Path,
@@ -280,12 +228,9 @@ def rendered_statements(items: Iterator[Statement], fmt: str, workers: int = 1
     from collections import deque
     from concurrent.futures import ProcessPoolExecutor
 
-    from flask import current_app
-
-    settings = current_app.config["TAUSCHRING"]
     context = multiprocessing.get_context("spawn")   # no copied database connections
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_renderer,
-                             initargs=(settings,)) as pool:
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=start_renderer,
+                             initargs=(renderer_setup(),)) as pool:
         pending: deque = deque()
         for item in items:
             pending.append((item, pool.submit(_render_pdf, item)))
@@ -295,12 +240,6 @@ def rendered_statements(items: Iterator[Statement], fmt: str, workers: int = 1
         while pending:
             done, future = pending.popleft()
             yield done, future.result()
-
-
-def _start_renderer(settings) -> None:
-    from tauschring.app import create_app
-
-    create_app(settings).app_context().push()
 
 
 def _render_pdf(item: Statement) -> bytes:
