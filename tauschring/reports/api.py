@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response
+from flask_babel import get_locale
 from flask_smorest import Blueprint
 
 from tauschring.api.auth import current_actor
@@ -18,7 +19,7 @@ MIMETYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8",
 
 
 def _report(year: int, fmt: str) -> Response:
-    report = annual_report(db.session, current_actor(), year)
+    report = annual_report(db.session, current_actor(), year, str(get_locale()))
     response = Response(render.render(report, fmt), mimetype=MIMETYPES[fmt])
     if fmt != "json":
         response.headers["Content-Disposition"] = (

@@ -7,13 +7,23 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import force_locale, format_date, gettext
 
 from tauschring.pdf import render_pdf
-from tauschring.reports.service import as_json
 from tauschring.statements.render import BOM, csv_delimiter, csv_text, hours, slug
+
+
+def as_json(value):
+    """The report with dates and moments as ISO 8601 text, ready for JSON."""
+    if isinstance(value, dict):
+        return {key: as_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [as_json(item) for item in value]
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return value
 
 
 def report_json(report: dict) -> bytes:

@@ -21,9 +21,8 @@ What counts:
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import date, datetime
+from pathlib import Path
 
-from flask_babel import get_locale
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
@@ -36,6 +35,7 @@ from tauschring.ledger.audit import audit_ring
 from tauschring.ledger.models import Account, Transfer
 from tauschring.market.models import Category
 from tauschring.members.models import Member
+from tauschring.reports.render import render
 from tauschring.rings.models import Ring
 from tauschring.statements.years import (
     RING_TIMEZONE,
@@ -50,14 +50,14 @@ DISPUTE_OUTCOMES = ("booked", "cancelled", "reversed", "open")
 NO_CATEGORY = None
 
 
-def annual_report(session: Session, actor: Actor, year: int,
-                  language: str | None = None) -> dict:
+def annual_report(session: Session, actor: Actor, year: int, language: str = "en") -> dict:
     """The report as a dict of plain values (dates as date objects; see
-    `as_json` for the API's form). Coordinators of the ring only."""
+    `render.as_json` for the API's form). Coordinators of the ring only.
+    `language` ("de" or "en") is the reader's: the names of the categories,
+    and the language the renderers write the report in."""
     actor.require_coordinator()
     period = year_of(year)
     ring = session.get(Ring, actor.ring_id)
-    language = language or str(get_locale() or "de")
     exchanges = _exchanges(session, ring.id, period, language)
     chain_head = chain_head_before(session, ring.id, period.end)
     audit = audit_ring(session, ring.id)
@@ -81,17 +81,6 @@ def annual_report(session: Session, actor: Actor, year: int,
                        "booked_at": chain_head.booked_at},
         "generated_at": utcnow(),
     }
-
-
-def as_json(value):
-    """The report with dates and moments as ISO 8601 text, ready for JSON."""
-    if isinstance(value, dict):
-        return {key: as_json(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [as_json(item) for item in value]
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    return value
 
 
 # --- members ----------------------------------------------------------------------
@@ -235,8 +224,6 @@ REPORT_FORMATS = ("json", "csv", "pdf")
 
 def report_format(out: str | None, fmt: str | None = None) -> str:
     """The format asked for, else the one the file name ends in, else JSON."""
-    from pathlib import Path
-
     chosen = fmt or (Path(out).suffix.lstrip(".").lower() if out else "") or "json"
     if chosen not in REPORT_FORMATS:
         raise Invalid("The report's format must be json, csv or pdf.", code="format_unknown",
@@ -245,14 +232,10 @@ def report_format(out: str | None, fmt: str | None = None) -> str:
 
 
 def write_report(session: Session, ring_id: int, year: int, out: str | None = None,
-                 fmt: str | None = None, language: str | None = None) -> bytes:
+                 fmt: str | None = None, language: str = "en") -> bytes:
     """The ring's annual report for the command line (acting as the operator):
-    rendered as `fmt` (default: from the suffix of `out`, else JSON), written to
-    the file `out` if given, and returned."""
-    from pathlib import Path
-
-    from tauschring.reports.render import render
-
+    rendered as `fmt` (default: from the suffix of `out`, else JSON) in
+    `language`, written to the file `out` if given, and returned."""
     chosen = report_format(out, fmt)
     if session.get(Ring, ring_id) is None:
         raise NotFound("Unknown ring.", code="ring_not_found")
