@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask_babel import get_locale, to_user_timezone
+from flask_babel import force_locale, to_user_timezone
 from sqlalchemy.orm import Session
 
 from tauschring.actors import Actor
@@ -57,13 +57,15 @@ def newsletter_sections(session: Session, ring: Ring, today: date | None = None
     return sorted(sections.values(), key=lambda s: (s.category.position, s.category.id))
 
 
-def render_newsletter(session: Session, ring: Ring, today: date | None = None
-                      ) -> tuple[bytes, date]:
-    """The newsletter as PDF bytes, and the day it is dated."""
+def render_newsletter(session: Session, ring: Ring, language: str,
+                      today: date | None = None) -> tuple[bytes, date]:
+    """The newsletter as PDF bytes in `language` ("de" or "en"), and the day it
+    is dated."""
     today = today or to_user_timezone(utcnow()).date()
-    pdf = render_pdf("market/newsletter.html", footer=ring.name, ring=ring, today=today,
-                     sections=newsletter_sections(session, ring, today),
-                     language=str(get_locale()))
+    with force_locale(language):
+        pdf = render_pdf("market/newsletter.html", footer=ring.name, ring=ring, today=today,
+                         sections=newsletter_sections(session, ring, today),
+                         language=language)
     return pdf, today
 
 

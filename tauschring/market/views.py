@@ -398,7 +398,7 @@ def newsletter():
     from tauschring.market.newsletter import newsletter_filename, render_newsletter
 
     ring = db.session.get(Ring, current_user.ring_id)
-    pdf, day = render_newsletter(db.session, ring)
+    pdf, day = render_newsletter(db.session, ring, str(get_locale()))
     response = send_file(BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
                          download_name=newsletter_filename(ring, day))
     # Members' phone numbers and addresses: not for shared caches.
