@@ -3,18 +3,20 @@ and every member's own data."""
 
 from __future__ import annotations
 
+from functools import wraps
+
 import marshmallow as ma
-from flask import jsonify, request
+from flask import g, jsonify, request
 from flask_babel import gettext
 from flask_smorest import Blueprint
-from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 
 from tauschring.api.access import coordinator_only
 from tauschring.api.auth import current_actor
 from tauschring.api.idempotency import write
 from tauschring.api.problems import problem
 from tauschring.db import db
-from tauschring.errors import Invalid
+from tauschring.errors import DomainError, Invalid
 from tauschring.i18n import _l
 from tauschring.imports import service
 from tauschring.imports.member_data import export_member
@@ -24,6 +26,7 @@ blp = Blueprint("imports", __name__, url_prefix="/api/v1",
                 description="Moving data in and out: member imports, exports")
 
 CSV_TYPES = ("text/csv", "text/plain", "application/csv", "application/vnd.ms-excel")
+PASSWORD_HASHES = "import_password_hashes"  # on flask.g, for one request
 
 
 class ImportArgs(ma.Schema):
@@ -84,6 +87,7 @@ def _csv_body() -> str:
         if upload is None:
             raise Invalid(_l("Send the CSV file as the form part named 'file'."),
                           code="file_missing", field="file")
+        upload.stream.seek(0)  # read before the transaction too (_passwords_hashed_first)
         return service.decode_csv(upload.read())
     if request.mimetype in CSV_TYPES:
         return service.decode_csv(request.get_data(cache=True))
@@ -91,7 +95,32 @@ def _csv_body() -> str:
                                        "multipart/form-data with a part named 'file'."))
 
 
+def _passwords_hashed_first(view):
+    """Hash the file's passwords before `write` opens the transaction, so that no
+    booking waits for them (service.hash_passwords). Only for a coordinator's
+    real import; whatever is wrong with the request (caller, query, body) is
+    left for the view to answer, in its usual order. A replayed Idempotency-Key
+    hashes in vain, but holds no lock while it does."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        setattr(g, PASSWORD_HASHES, None)
+        try:
+            current_actor().require_coordinator()
+            dry_run = ImportArgs().load({"dry_run": request.args.get("dry_run", "false")})
+            text = _csv_body()
+        except (DomainError, HTTPException, ma.ValidationError):
+            return view(*args, **kwargs)
+        if not dry_run["dry_run"]:
+            db.session.rollback()  # no transaction stays open while hashing
+            setattr(g, PASSWORD_HASHES, service.hash_passwords(text))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
 @blp.route("/imports/members", methods=["POST"])
+@_passwords_hashed_first
 @write
 @coordinator_only
 @blp.arguments(ImportArgs, location="query")
@@ -106,7 +135,8 @@ def import_members(args):
     """Import members from a CSV file (coordinator), or check it with ?dry_run=true."""
     actor = current_actor()
     actor.require_coordinator()
-    report = service.import_members(db.session, actor, _csv_body(), dry_run=args["dry_run"])
+    report = service.import_members(db.session, actor, _csv_body(), dry_run=args["dry_run"],
+                                    hashes=getattr(g, PASSWORD_HASHES, None))
     if not report.ok:
         raise MemberImportRejected(report)
     response = jsonify(ImportReportOut().dump(report.as_dict()))

@@ -80,7 +80,9 @@ def import_members_from_file(slug: str, path: str | os.PathLike, *,
         report = service.import_members(db.session, actor, text, dry_run=True)
         db.session.rollback()
         return report
-    return atomic(service.import_members, actor, text, dry_run=False)
+    db.session.rollback()  # no transaction stays open while the passwords are hashed
+    hashes = service.hash_passwords(text)
+    return atomic(service.import_members, actor, text, dry_run=False, hashes=hashes)
 
 
 def report_lines(report: service.MemberImportReport) -> list[str]:

@@ -9,27 +9,36 @@ opening balance is booked against the ring's association account with an
 override of the limits, so legacy balances move in as they are and the ring
 still sums to zero.
 
+Passwords given in the file are hashed before the import's transaction
+(`hash_passwords`, called by every door outside `atomic`): at the production
+Argon2 cost a hash takes a quarter of a second or more, and inside the
+transaction every booking of the instance would wait for all of them. Rows
+without a password get the unusable hash (imports.passwords).
+
 The columns are described in docs/import.md.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
 import re
-import secrets
 from dataclasses import asdict, dataclass, field
 
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tauschring import auditlog
 from tauschring.actors import Actor
+from tauschring.auditlog import LoggedAction
 from tauschring.db import utcnow
 from tauschring.errors import Conflict
 from tauschring.i18n import _l
+from tauschring.imports.passwords import unusable_password_hash
 from tauschring.ledger.models import Account
 from tauschring.ledger.service import association_account, book, max_transfer_minutes
 from tauschring.members.models import Member
@@ -177,6 +186,41 @@ class MemberImportReport:
         }
 
 
+@dataclass(frozen=True)
+class PasswordHashes:
+    """The hashes of the passwords one file gives, by row, made before the import's
+    transaction (`hash_passwords`), and the hash for rows without a password."""
+
+    file_digest: str
+    by_row: dict[int, str]
+    unusable: str
+
+
+def _digest(csv_text: str) -> str:
+    return hashlib.sha256(csv_text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def hash_passwords(csv_text: str) -> PasswordHashes:
+    """Hash every password the file gives; call it outside any transaction, then
+    pass the result to `import_members`. Rows are read and checked as the import
+    will (without the database); a file with a bad row gets no hashes, since its
+    import will be refused anyway."""
+    report = MemberImportReport(dry_run=False)
+    records = _read(csv_text, report)
+    given: dict[int, str] = {}
+    if records is not None:
+        errors: list[RowError] = []
+        for number, values in records:
+            _member, password = _check_row(number, dict(values), errors)
+            if password:
+                given[number] = password
+        if errors or not report.ok:
+            given = {}
+    return PasswordHashes(file_digest=_digest(csv_text),
+                          by_row={row: hash_password(p) for row, p in given.items()},
+                          unusable=unusable_password_hash())
+
+
 def decode_csv(raw: bytes) -> str:
     """UTF-8 (with or without byte order mark), else Windows-1252 as German Excel writes."""
     try:
@@ -185,15 +229,20 @@ def decode_csv(raw: bytes) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
-def import_members(session: Session, actor: Actor, csv_text: str, *,
-                   dry_run: bool) -> MemberImportReport:
+def import_members(session: Session, actor: Actor, csv_text: str, *, dry_run: bool,
+                   hashes: PasswordHashes | None = None) -> MemberImportReport:
     """Check a CSV file of members and, unless `dry_run` or a row is bad, import it.
 
     `actor` is a coordinator of the ring (or the operator: Actor.operator(ring_id));
     the members join the actor's ring. Returns the report: `errors` lists every
     bad row, and then nothing was written. Must run inside `atomic` to write.
+    `hashes` are the file's password hashes made before the transaction
+    (`hash_passwords`); without them every password is hashed here, inside the
+    transaction, which holds the write lock that long.
     """
     actor.require_coordinator()
+    if hashes is not None and hashes.file_digest != _digest(csv_text):
+        raise ValueError("the password hashes were made for another file")
     ring = session.get(Ring, actor.ring_id)
     report = MemberImportReport(dry_run=dry_run)
     records = _read(csv_text, report)
@@ -202,7 +251,7 @@ def import_members(session: Session, actor: Actor, csv_text: str, *,
         report.members = []
         return report
     if not dry_run:
-        _write(session, actor, ring, report, passwords)
+        _write(session, actor, ring, report, passwords, hashes)
         report.imported = True
     return report
 
@@ -452,60 +501,83 @@ def _check_households(ring: Ring, planned: list[PlannedMember],
 # --- writing ---------------------------------------------------------------------
 
 def _write(session: Session, actor: Actor, ring: Ring, report: MemberImportReport,
-           passwords: dict[int, str]) -> None:
+           passwords: dict[int, str], made: PasswordHashes | None) -> None:
+    """Everything in few statements, so the write lock is held briefly: accounts,
+    members and their audit-log entries are inserted in bulk, then the opening
+    balances are booked, each on the chain."""
     planned = report.members
-    hashes = _password_hashes(planned, passwords)
-    accounts = {m.row: Account(ring_id=ring.id, kind="member", status="open", balance=0)
-                for m in planned if m.is_holder}
-    session.add_all(accounts.values())
-    session.flush()
+    hashes = _password_hashes(planned, passwords, made)
+    ring_id, by = ring.id, actor.member_id  # plain values: book() expires the ORM rows
+    holders = [m for m in planned if m.is_holder]
+    account_ids = session.scalars(
+        insert(Account).returning(Account.id, sort_by_parameter_order=True),
+        [{"ring_id": ring_id, "kind": "member", "status": "open", "balance": 0}
+         for _ in holders]).all()
+    account_of = {m.row: account_id for m, account_id in zip(holders, account_ids, strict=True)}
     today = utcnow().date()
-    members = []
     for m in planned:
-        m.account_id = accounts[m.holder_row].id
-        members.append(Member(
-            ring_id=ring.id, account_id=m.account_id, name=m.name, email=m.email,
-            password_hash=hashes[m.row], role=m.role, status="active", language=m.language,
-            joined_on=today, phone=m.phone, postcode=m.postcode, district=m.district))
-    session.add_all(members)
+        m.account_id = account_of[m.holder_row]
     try:
-        session.flush()
+        # Without RETURNING: a driver's executemany sends one statement many times,
+        # far cheaper than one statement with thousands of values. The ids follow.
+        session.execute(insert(Member), [
+            {"ring_id": ring_id, "account_id": m.account_id, "name": m.name,
+             "email": m.email, "password_hash": hashes[m.row], "role": m.role,
+             "status": "active", "language": m.language, "joined_on": today,
+             "phone": m.phone, "postcode": m.postcode, "district": m.district}
+            for m in planned])
     except IntegrityError:
         raise Conflict(_l("An e-mail address of the file was taken while importing; nothing "
                           "was imported. Please try again."), code="email_taken") from None
-    for m, member in zip(planned, members, strict=True):
-        m.member_id = member.id
-        auditlog.record(session, ring_id=ring.id, actor_id=actor.member_id,
-                        action="member.create", subject=f"member:{member.id}",
-                        imported=True, row=m.row, household=m.household or None,
-                        role=m.role)
-    bank = association_account(session, ring.id)
+    member_ids = _ids_by_email(session, [m.email for m in planned])
     for m in planned:
-        if m.is_holder and m.opening_balance:
-            debit, credit = ((bank.id, m.account_id) if m.opening_balance > 0
-                             else (m.account_id, bank.id))
-            book(session, ring_id=ring.id, debit_account_id=debit, credit_account_id=credit,
-                 minutes=abs(m.opening_balance), memo=MEMO, booked_by_id=actor.member_id,
+        m.member_id = member_ids[m.email]
+    session.execute(insert(LoggedAction), [
+        _logged(ring_id, by, "member.create", f"member:{m.member_id}", imported=True,
+                row=m.row, household=m.household or None, role=m.role)
+        for m in planned])
+    bank_id = association_account(session, ring_id).id
+    for m in holders:
+        if m.opening_balance:
+            debit, credit = ((bank_id, m.account_id) if m.opening_balance > 0
+                             else (m.account_id, bank_id))
+            book(session, ring_id=ring_id, debit_account_id=debit, credit_account_id=credit,
+                 minutes=abs(m.opening_balance), memo=MEMO, booked_by_id=by,
                  override_reason=OVERRIDE_REASON)
-    auditlog.record(session, ring_id=ring.id, actor_id=actor.member_id,
-                    action="member.import", subject=f"ring:{ring.id}",
+    auditlog.record(session, ring_id=ring_id, actor_id=by,
+                    action="member.import", subject=f"ring:{ring_id}",
                     members=len(planned), accounts=report.accounts,
                     households=report.households,
                     opening_balance_total=report.opening_balance_total)
     session.flush()
 
 
-def _password_hashes(planned: list[PlannedMember], given: dict[int, str]) -> dict[int, str]:
-    """Each given password hashed with the app's hasher. Rows without one share the
-    hash of one random secret that is thrown away: nobody can log in with it (the
-    members set their own by password reset), logging in costs the same as for any
-    member, and a thousand such rows need one hash, not a thousand."""
+def _ids_by_email(session: Session, emails: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for start in range(0, len(emails), CHUNK):
+        found.update((email, member_id) for email, member_id in session.execute(
+            select(Member.email, Member.id).where(Member.email.in_(
+                emails[start:start + CHUNK]))))
+    return found
+
+
+def _logged(ring_id: int, actor_id: int | None, action: str, subject: str, **detail) -> dict:
+    """An audit-log row as auditlog.record writes it, for a bulk insert."""
+    return {"ring_id": ring_id, "actor_id": actor_id, "action": action, "subject": subject,
+            "reason": None, "detail": json.dumps(detail, sort_keys=True, default=str)}
+
+
+def _password_hashes(planned: list[PlannedMember], given: dict[int, str],
+                     made: PasswordHashes | None) -> dict[int, str]:
+    """Each given password's hash, made before the transaction where the door did
+    so (else here). Rows without one share the unusable hash (imports.passwords):
+    a thousand such rows need no hashing at all."""
+    made_by_row = made.by_row if made is not None else {}
+    unusable = made.unusable if made is not None else unusable_password_hash()
     hashes = {}
-    unusable = None
     for m in planned:
         if m.row in given:
-            hashes[m.row] = hash_password(given[m.row])
+            hashes[m.row] = made_by_row.get(m.row) or hash_password(given[m.row])
         else:
-            unusable = unusable or hash_password(secrets.token_urlsafe(32))
             hashes[m.row] = unusable
     return hashes

@@ -59,7 +59,11 @@ def import_members():
                                                  dry_run=True)
                 db.session.rollback()
             else:
-                report = atomic(service.import_members, current_actor(), text, dry_run=False)
+                actor = current_actor()
+                db.session.rollback()  # no transaction stays open while hashing
+                hashes = service.hash_passwords(text)
+                report = atomic(service.import_members, actor, text, dry_run=False,
+                                hashes=hashes)
         except DomainError as error:
             show_error(form, error)
             status = error.status
