@@ -15,11 +15,12 @@ from pathlib import Path
 import click
 
 from tauschring.config import ConfigError
+from tauschring.limits import MINUTES_MAX
 
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
 # Default limits of a ring, in minutes: within what every JSON client reads exactly.
-LIMIT = click.IntRange(-(2**53 - 1), 2**53 - 1)
+LIMIT = click.IntRange(-MINUTES_MAX, MINUTES_MAX)
 
 
 class Group(click.Group):
