@@ -43,7 +43,7 @@ from tauschring.errors import DomainError
 from tauschring.market.service import current_talents
 from tauschring.members import service
 from tauschring.members.models import STATUSES, Member
-from tauschring.paging import page_of
+from tauschring.paging import page_number, page_of
 from tauschring.rings.service import SLUG, all_rings, ring_by_slug
 from tauschring.web.access import current_actor
 from tauschring.web.forms import show_error
@@ -52,7 +52,6 @@ from tauschring.web.i18n import COOKIE, LANGUAGES
 bp = Blueprint("members", __name__)
 
 DIRECTORY_PAGE_SIZE = 20
-MAX_PAGE = 100_000
 LANGUAGE_CHOICES = [SelectChoice("de", "Deutsch"), SelectChoice("en", "English")]
 VISIBILITY_CHOICES = [SelectChoice("members", _l("All members of the ring")),
                       SelectChoice("coordinators", _l("Coordinators only"))]
@@ -244,7 +243,7 @@ def register():
         if len(rings) != 1:
             return render_template("members/choose_ring.html", rings=rings)
         slug = rings[0].slug
-    if not SLUG.match(slug):
+    if not SLUG.fullmatch(slug):
         abort(404)
     ring = ring_by_slug(db.session, slug)  # NotFound: a 404 page
     if not ring.registration_open:
@@ -268,7 +267,7 @@ def register():
 @bp.route("/register/done")
 def registered():
     slug = request.args.get("ring", "")
-    if not SLUG.match(slug):
+    if not SLUG.fullmatch(slug):
         abort(404)
     ring = ring_by_slug(db.session, slug)
     return render_template("members/registered.html", ring=ring)
@@ -334,9 +333,9 @@ def directory():
     search = DirectorySearch(request.args)
     q = (search.q.data or "")[:200]
     status = search.status.data if actor.is_coordinator else "active"
-    page_number = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+    page = page_number(request.args.get("page"))
     statement = service.directory(actor, q=q, status=status if status in STATUSES else None)
-    page = page_of(db.session, statement, page=page_number, per_page=DIRECTORY_PAGE_SIZE)
+    page = page_of(db.session, statement, page=page, per_page=DIRECTORY_PAGE_SIZE)
     return render_template("members/directory.html", search=search, page=page,
                            members=page["items"])
 
