@@ -6,6 +6,10 @@ and members in the user's words; `http` talks to a real waitress server.
 The helpers behind them are in tests/support (`from tests.support.app import
 World`); `harness` hands that module to a fixture or test that wants it.
 
+Markers, set here on collection: `postgres` on every test that runs on
+PostgreSQL (an `engine_name`, or any parameter, of "postgresql"), `browser`
+on every test in tests/browser. `scripts/test --quick` leaves both out.
+
 Session fixtures belong to one process: under pytest-xdist each worker
 migrates templates of its own, and the PostgreSQL databases' names carry the
 process (tests/support/databases.py), so workers never share a database.
@@ -14,6 +18,7 @@ process (tests/support/databases.py), so workers never share a database.
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 from webtest.http import StopableWSGIServer
@@ -40,6 +45,20 @@ from tests.support.databases import (
     require_postgres,
 )
 from tests.support.problems import assert_problem
+
+BROWSER_TESTS = Path(__file__).resolve().parent / "browser"
+POSTGRES_FIXTURES = {"postgres_template", "shared_postgres"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if BROWSER_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+        callspec = getattr(item, "callspec", None)
+        params = callspec.params.values() if callspec else ()
+        if "postgresql" in params or POSTGRES_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.postgres)
 
 
 @pytest.fixture(scope="session")
