@@ -28,10 +28,11 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from tauschring.api.access import check_may_manage_member
 from tauschring.db import atomic, db
+from tauschring.emails import EmailAddress
 from tauschring.errors import DomainError
 from tauschring.exchanges.service import dispute_queue
 from tauschring.ledger.audit import audit_ring
@@ -97,7 +98,7 @@ class LimitsForm(Form):
 
 class NewMemberForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(),
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), EmailAddress(),
                                                           Length(max=254)])
     phone = StringField(_l("Phone (optional)"), validators=[Length(max=40)])
     district = StringField(_l("District (optional)"), validators=[Length(max=80)])
@@ -112,7 +113,7 @@ class SettingsForm(Form):
     name = StringField(_l("Name of the ring"), validators=[DataRequired(), Length(max=120)])
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
     contact_email = EmailField(_l("Contact e-mail address"),
-                               validators=[Optional(), Email(), Length(max=254)])
+                               validators=[Optional(), EmailAddress(), Length(max=254)])
     unit_name = StringField(_l("Name of the unit"), validators=[DataRequired(),
                                                                 Length(max=40)])
     default_min_balance = HoursField(_l("Lowest allowed balance"), optional=True)
