@@ -47,11 +47,6 @@ KNOWN_EXCEPTIONS = {
     # pages; another engineer is moving the coordination pages and forms apart.
     ("tauschring.coordination.desk", "tauschring.coordination.views"):
         "cycle coordination/desk.py <-> coordination/views.py",
-    # A page importing API plumbing: check_may_manage_member (api/access.py) is
-    # a check of the members' service, for the pages and the API alike; it
-    # moves next to the members' services (members/service.py).
-    ("tauschring.coordination.views", "tauschring.api.access"):
-        "page coordination/views.py -> tauschring/api/access.py",
 }
 
 # What only a door may read: the request and what hangs on it.

@@ -31,8 +31,6 @@ from sqlalchemy.orm import Session
 from tauschring.actors import Actor
 from tauschring.api.auth import current_actor
 from tauschring.db import db
-from tauschring.members.models import Member
-from tauschring.members.service import get_member
 
 Check = Callable[..., object]
 
@@ -61,13 +59,3 @@ def _coordinator(session: Session, actor: Actor, **_path_ids) -> None:
 
 coordinator_only = may(_coordinator)
 """For endpoints of the ring's coordinators (and admins), active ones only."""
-
-
-def check_may_manage_member(session: Session, actor: Actor, member_id: int) -> Member:
-    """A coordinator acting on a member of its ring (admit, suspend, re-activate,
-    leave): 403 for others, 404 for members of other rings, 403 for a member of
-    a higher role. The same checks, in the same order, as members.service."""
-    actor.require_coordinator()
-    member = get_member(session, actor.ring_id, member_id)
-    actor.require_rank_over(member)
-    return member

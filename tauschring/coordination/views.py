@@ -1,7 +1,8 @@
 """Pages for the coordination: overview, audit, admissions, members, ring settings.
 
 The coordinator's desk (transfers, manual bookings, balances, the audit log,
-fees) lives in `desk.py` on the same blueprint.
+fees) lives in `desk.py` on the same blueprint (`blueprint.py`); the forms
+are in `forms.py`.
 
 Every page is for the coordinators of the caller's own ring; members of
 other rings are unknown here (404). The pages only read forms and call the
@@ -12,135 +13,49 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from wtforms import (
-    BooleanField,
-    EmailField,
-    IntegerField,
-    PasswordField,
-    SelectChoice,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import SelectChoice
 
-from tauschring.api.access import check_may_manage_member
+from tauschring.coordination.blueprint import (
+    MAX_PAGE,
+    PER_PAGE,
+    account_names,
+    bp,
+    current_ring,
+)
+from tauschring.coordination.forms import (
+    ROLE_LABELS,
+    ActionForm,
+    LeaveForm,
+    LimitsForm,
+    NewMemberForm,
+    RoleForm,
+    SettingsForm,
+    SuspendForm,
+)
+from tauschring.coordination.service import limit_flag
 from tauschring.db import atomic, db
-from tauschring.emails import EmailAddress
 from tauschring.errors import DomainError
 from tauschring.exchanges.service import dispute_queue
 from tauschring.ledger.audit import audit_ring
 from tauschring.ledger.models import Account
-from tauschring.ledger.queries import holders
 from tauschring.ledger.service import effective_limits, set_limits
 from tauschring.members import service as members
 from tauschring.members.models import STATUSES, Member
 from tauschring.paging import page_number, page_of
-from tauschring.rings.models import Ring
 from tauschring.rings.service import SETTINGS, update_settings
 from tauschring.web.access import coordinator_required, current_actor
 from tauschring.web.forms import show_error
-from tauschring.web.minutes import HoursField
 
-bp = Blueprint("coordination", __name__, url_prefix="/coordination")
-
-PER_PAGE = 50
-MAX_PAGE = 1_000_000
-# A balance this close to a limit (a share of the limit's size) is flagged.
-NEAR_LIMIT_SHARE = 10
-ROLE_LABELS = {"member": _l("Member"), "coordinator": _l("Coordinator"), "admin": _l("Admin")}
 HOURS_HINT = _l("Hours and minutes as h:mm, or whole hours: e.g. 1:30, -20, -20:00.")
 
 
-# --- forms -------------------------------------------------------------------
-
-class Form(FlaskForm):
-    """A coordination form. Text with NUL characters, which PostgreSQL cannot
-    store, is refused beside its field instead of failing in the database."""
-
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
-        for field in self:
-            if isinstance(field.data, str) and "\x00" in field.data:
-                field.errors = [*field.errors, _("Text must not contain NUL characters.")]
-                valid = False
-        return valid
-
-
-class ActionForm(Form):
-    """A button that needs nothing but the CSRF token."""
-
-
-class SuspendForm(Form):
-    reason = StringField(_l("Reason (optional)"), validators=[Length(max=1000)])
-
-
-class LeaveForm(Form):
-    reason = StringField(_l("Reason (optional)"), validators=[Length(max=1000)])
-
-
-class RoleForm(Form):
-    role = SelectField(_l("Role"))
-
-
-class LimitsForm(Form):
-    min_balance = HoursField(_l("Lowest allowed balance"), optional=True)
-    max_balance = HoursField(_l("Highest allowed balance"), optional=True)
-    override_limits = BooleanField(_l("Allow the current balance to lie outside these limits"))
-    reason = TextAreaField(_l("Reason for allowing it"), validators=[Length(max=1000)])
-
-
-class NewMemberForm(Form):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), EmailAddress(),
-                                                          Length(max=254)])
-    phone = StringField(_l("Phone (optional)"), validators=[Length(max=40)])
-    district = StringField(_l("District (optional)"), validators=[Length(max=80)])
-    language = SelectField(_l("Language"), choices=[SelectChoice("de", "Deutsch"),
-                                                         SelectChoice("en", "English")])
-    password = PasswordField(_l("Password (optional)"), validators=[Length(max=1024)])
-    household_of = SelectField(_l("Household"), coerce=int)
-    role = SelectField(_l("Role"))
-
-
-class SettingsForm(Form):
-    name = StringField(_l("Name of the ring"), validators=[DataRequired(), Length(max=120)])
-    description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
-    contact_email = EmailField(_l("Contact e-mail address"),
-                               validators=[Optional(), EmailAddress(), Length(max=254)])
-    unit_name = StringField(_l("Name of the unit"), validators=[DataRequired(),
-                                                                Length(max=40)])
-    default_min_balance = HoursField(_l("Lowest allowed balance"), optional=True)
-    default_max_balance = HoursField(_l("Highest allowed balance"), optional=True)
-    starting_credit = HoursField(_l("Starting credit"))
-    registration_open = BooleanField(_l("Newcomers may register themselves"))
-    household_size = IntegerField(_l("People per household account"),
-                                  validators=[InputRequired(), NumberRange(min=1, max=100)])
-    talent_lifetime_days = IntegerField(_l("Days until offers and requests expire"),
-                                        validators=[InputRequired(),
-                                                    NumberRange(min=0, max=36500)])
-    dispute_window_days = IntegerField(_l("Days in which a booking may be disputed"),
-                                       validators=[InputRequired(),
-                                                   NumberRange(min=0, max=3650)])
-    auto_confirm_days = IntegerField(_l("Confirm proposals automatically after days"),
-                                     validators=[InputRequired(),
-                                                 NumberRange(min=0, max=365)])
-    fee_minutes = HoursField(_l("Account fee"))
-    fee_period = SelectField(_l("Fee charged per"), choices=[
-        SelectChoice("month", _l("month")), SelectChoice("year", _l("year"))])
-
-
 # --- helpers -------------------------------------------------------------------
-
-def _ring() -> Ring:
-    return db.session.get(Ring, current_actor().ring_id)
-
 
 def _member(member_id: int) -> Member:
     """A member of the caller's ring; any other is unknown (404)."""
@@ -150,50 +65,12 @@ def _member(member_id: int) -> Member:
 def _managed_member(member_id: int) -> Member:
     """A member of the caller's ring (404) whom the caller may act on (403: a higher
     role), checked before any form is read."""
-    return check_may_manage_member(db.session, current_actor(), member_id)
-
-
-def limit_flag(account: Account, low: int | None, high: int | None) -> str | None:
-    """'outside' past a limit, 'near' within 10 % of it, else None (open accounts only)."""
-    if account.status != "open":
-        return None
-    balance = account.balance
-    if (low is not None and balance < low) or (high is not None and balance > high):
-        return "outside"
-    if low is not None and balance - low <= abs(low) // NEAR_LIMIT_SHARE:
-        return "near"
-    if high is not None and high - balance <= abs(high) // NEAR_LIMIT_SHARE:
-        return "near"
-    return None
+    return members.check_may_manage_member(db.session, current_actor(), member_id)
 
 
 def _role_choices() -> list[tuple[str, str]]:
     roles = ["member", "coordinator"] + (["admin"] if current_actor().role == "admin" else [])
     return [SelectChoice(role, str(ROLE_LABELS[role])) for role in roles]
-
-
-def _account_names(account_ids) -> dict[int, str]:
-    """Who holds each account: member names, or the association.
-
-    A household account names those still in the ring; once all have left,
-    everyone who held it.
-    """
-    account_ids = list(set(account_ids))
-    names = {}
-    accounts = db.session.scalars(select(Account).where(
-        Account.id.in_(account_ids), Account.ring_id == current_actor().ring_id)).all()
-    by_member = {member_id: (name, status) for member_id, name, status in db.session.execute(
-        select(Member.id, Member.name, Member.status).where(
-            Member.account_id.in_(account_ids))).all()}
-    held = holders(db.session, account_ids)
-    for account in accounts:
-        if account.kind == "association":
-            names[account.id] = _("Association account")
-            continue
-        people = [by_member[m] for m in held.get(account.id, [])]
-        staying = [name for name, status in people if status != "left"]
-        names[account.id] = ", ".join(staying or [name for name, _status in people])
-    return names
 
 
 @bp.app_template_global("open_disputes")
@@ -217,7 +94,7 @@ def index():
         .group_by(Member.status)).all())
     audit = audit_ring(db.session, actor.ring_id)
     return render_template("coordination/index.html", counts=counts, audit=audit,
-                           disputes=open_disputes(), ring=_ring())
+                           disputes=open_disputes(), ring=current_ring())
 
 
 @bp.get("/audit")
@@ -228,7 +105,7 @@ def audit():
     ids = [row["account_id"] for row in result["mismatched_accounts"]
            + result["limit_violations"]]
     return render_template("coordination/audit.html", audit=result,
-                           names=_account_names(ids), ring=_ring())
+                           names=account_names(ids), ring=current_ring())
 
 
 # --- admissions ------------------------------------------------------------------
@@ -238,7 +115,7 @@ def _admissions_page(errors: list[str] | None = None, status: int = 200):
     pending = db.session.scalars(select(Member).where(
         Member.ring_id == actor.ring_id, Member.status == "pending")
         .order_by(Member.created_at, Member.id)).all()
-    return render_template("coordination/admissions.html", pending=pending, ring=_ring(),
+    return render_template("coordination/admissions.html", pending=pending, ring=current_ring(),
                            errors=errors or []), status
 
 
@@ -276,11 +153,11 @@ def member_list():
                     per_page=PER_PAGE)
     rows = _member_rows(found["items"])
     return render_template("coordination/members.html", page=found, rows=rows, q=q,
-                           status=status, statuses=STATUSES, ring=_ring())
+                           status=status, statuses=STATUSES, ring=current_ring())
 
 
 def _member_rows(found: list[Member]) -> list[dict]:
-    ring = _ring()
+    ring = current_ring()
     account_ids = {m.account_id for m in found}
     accounts = {a.id: a for a in db.session.scalars(
         select(Account).where(Account.id.in_(account_ids)))}
@@ -300,7 +177,7 @@ def _member_rows(found: list[Member]) -> list[dict]:
 
 def _member_page(member: Member, status: int = 200, **submitted: FlaskForm):
     """The member's page with its action forms; `submitted` keeps a refused form."""
-    ring = _ring()
+    ring = current_ring()
     account = db.session.get(Account, member.account_id)
     low, high = effective_limits(account, ring)
     household = db.session.scalars(select(Member).where(
@@ -414,7 +291,7 @@ def leave(member_id: int):
         Member.account_id == account.id, Member.id != member.id,
         Member.status != "left").order_by(Member.id)).all()
     return render_template("coordination/leave.html", member=member, account=account,
-                           others=others, form=form, ring=_ring()), status
+                           others=others, form=form, ring=current_ring()), status
 
 
 @bp.route("/members/new", methods=["GET", "POST"])
@@ -447,7 +324,7 @@ def new_member():
                                        password=password if generated else None)
             # The generated password is shown this once and must not be cached.
             return response, 201, {"Cache-Control": "no-store"}
-    return render_template("coordination/member_new.html", form=form, ring=_ring()), status
+    return render_template("coordination/member_new.html", form=form, ring=current_ring()), status
 
 
 def generate_password() -> str:
@@ -461,7 +338,7 @@ def generate_password() -> str:
 @bp.route("/settings", methods=["GET", "POST"])
 @coordinator_required
 def settings():
-    ring = _ring()
+    ring = current_ring()
     form = SettingsForm(obj=ring)
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
@@ -485,7 +362,3 @@ def settings():
             return redirect(url_for(".settings"))
     return render_template("coordination/settings.html", form=form, ring=ring,
                            hours_hint=HOURS_HINT), status
-
-
-# The coordinator's desk registers its pages on `bp`.
-from tauschring.coordination import desk  # noqa: E402,F401

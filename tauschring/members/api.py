@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from tauschring.actors import Actor
-from tauschring.api.access import check_may_manage_member, may
+from tauschring.api.access import may
 from tauschring.api.auth import current_actor, current_member
 from tauschring.api.idempotency import write
 from tauschring.api.pagination import PageArgs, page_schema
@@ -188,7 +188,7 @@ def admit(member_id):
 
 @blp.route("/members/<int:member_id>/leave", methods=["POST"])
 @write
-@may(check_may_manage_member)
+@may(members.check_may_manage_member)
 @blp.arguments(MemberReasonIn)
 @blp.response(200, MemberOut)
 def leave(data, member_id):
@@ -197,7 +197,7 @@ def leave(data, member_id):
 
 @blp.route("/members/<int:member_id>/suspend", methods=["POST"])
 @write
-@may(check_may_manage_member)
+@may(members.check_may_manage_member)
 @blp.arguments(MemberReasonIn)
 @blp.response(200, MemberOut)
 def suspend(data, member_id):

@@ -230,11 +230,19 @@ MOVES = {
 }
 
 
-def _checked(session: Session, actor: Actor, member_id: int, name: str) -> Member:
-    """The member, if this coordinator may make this move on them now."""
+def check_may_manage_member(session: Session, actor: Actor, member_id: int) -> Member:
+    """A coordinator acting on a member of its ring: 403 for others, 404 for
+    members of other rings, 403 for a member of a higher role. The pages and
+    the API call it before they read a form or body, the moves below again."""
     actor.require_coordinator()
     member = get_member(session, actor.ring_id, member_id)
     actor.require_rank_over(member)
+    return member
+
+
+def _checked(session: Session, actor: Actor, member_id: int, name: str) -> Member:
+    """The member, if this coordinator may make this move on them now."""
+    member = check_may_manage_member(session, actor, member_id)
     if member.status not in MOVES[name].before:
         raise Conflict(MOVES[name].refusal(member), code=MOVES[name].code)
     if name == "suspend" and member.id == actor.member_id:
