@@ -172,13 +172,19 @@ def create_by_coordinator(session: Session, actor: Actor, *, name: str, email: s
     return member
 
 
-def add_household_member(session: Session, actor: Actor, *, name: str, email: str,
-                         password: str, **profile) -> Member:
-    """A member adds a person of their household to their own account."""
+def check_may_add_household_member(session: Session, actor: Actor) -> Member:
+    """Only active members add people to their account (403)."""
     holder = session.get(Member, actor.member_id) if actor.member_id else None
     if holder is None or holder.status != "active":
         raise Forbidden(_l("Only active members can add household members."),
                         code="member_not_active")
+    return holder
+
+
+def add_household_member(session: Session, actor: Actor, *, name: str, email: str,
+                         password: str, **profile) -> Member:
+    """A member adds a person of their household to their own account."""
+    holder = check_may_add_household_member(session, actor)
     account_id = _household_account(session, actor, holder.id)
     member = create_member(session, ring_id=actor.ring_id, name=name, email=email,
                            password=password, status="active", account_id=account_id)

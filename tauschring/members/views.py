@@ -381,6 +381,7 @@ def edit_own_profile():
 @bp.route("/profile/household", methods=["POST"])
 @login_required
 def add_household_member():
+    service.check_may_add_household_member(db.session, current_actor())  # before the form
     household_form = HouseholdMemberForm(prefix="household")
     if household_form.validate_on_submit():
         try:

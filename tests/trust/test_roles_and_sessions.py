@@ -61,6 +61,15 @@ def test_a_coordinator_cannot_change_the_admins_email_suspend_or_remove_them(
     assert mails_to("karin.owns@example.org") == []
 
 
+def test_a_coordinator_cannot_set_the_limits_of_the_admins_account(ring, world, http, problem):
+    admin = world.member(ring, "Ada", role="admin")
+    karin = http.token(world.coordinator(ring))
+    problem(http.patch(f"/api/v1/accounts/{admin.account_id}", token=karin,
+                       json={"min_balance": -60000}), 403)
+    assert http.patch(f"/api/v1/accounts/{admin.account_id}", token=http.token(admin),
+                      json={"min_balance": -600}).status_code == 200
+
+
 def test_a_coordinator_cannot_change_another_coordinators_log_in_address(
         ring, world, http, problem):
     otto = world.coordinator(ring, "Otto")
