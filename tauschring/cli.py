@@ -455,5 +455,50 @@ def report(ring_slug, year, out):
         click.echo(data.decode("utf-8"))
 
 
+@main.command()
+@click.option("--out", required=True,
+              help="File to write, or a folder (ending in /) for a time-stamped file.")
+@click.option("--keep", type=click.IntRange(1, 10000),
+              help="With --out FOLDER/: keep only the newest N backups there.")
+def backup(out, keep):
+    """Copy the database while the instance serves (SQLite: online backup; PostgreSQL: pg_dump)."""
+    from tauschring.backup import BackupError
+    from tauschring.backup import backup as make_backup
+    from tauschring.config import load_settings
+
+    try:
+        done = make_backup(load_settings().database_url, out, keep)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"backed up the {done.engine} database to {done.path}")
+    for head in done.rings:
+        click.echo(f"  ring {head.slug}: chain length {head.chain_length}, "
+                   f"head {head.chain_head}")
+    for path in done.removed:
+        click.echo(f"  removed the older backup {path}")
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+def restore(file):
+    """Fill an empty database (no tables yet) from a backup, then audit every ring."""
+    from tauschring.backup import BackupError
+    from tauschring.backup import restore as restore_backup
+    from tauschring.config import load_settings
+
+    try:
+        done = restore_backup(load_settings().database_url, file)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"restored {done.path} into the {done.engine} database")
+    audits = dict(done.audits)
+    for head in done.rings:
+        ok = audits.get(head.slug, {}).get("ok")
+        click.echo(f"  ring {head.slug}: audit {'ok' if ok else 'NOT OK'}, chain length "
+                   f"{head.chain_length}, head {head.chain_head}")
+    if not all(result["ok"] for _, result in done.audits):
+        sys.exit(EXIT_REFUSED)
+
+
 if __name__ == "__main__":
     main()
