@@ -334,10 +334,11 @@ def fees():
 @in_app
 def fees_charge(ring_slug, period):
     """Charge the fee for one period; running it twice books once."""
+    from tauschring.actors import Actor
     from tauschring.db import atomic
-    from tauschring.fees.service import charge
+    from tauschring.fees.service import charge_fees
 
-    run = atomic(charge, ring_id=ring_id_of(ring_slug), period=period)
+    run = atomic(charge_fees, Actor.operator(ring_id_of(ring_slug)), period)
     click.echo(f"period {run.period}: charged {len(run.charged)} accounts "
                f"{run.minutes} minutes each; {len(run.already)} were charged before")
     for account_id, names, reason in run.refused:

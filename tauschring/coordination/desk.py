@@ -1,9 +1,10 @@
 """The coordinator's desk: transfers, manual bookings, balances, the audit log, fees.
 
-Pages on the coordination blueprint (`views.bp`). Like the other coordination
-pages they only read forms and call the services (ledger.service,
-ledger.queries, fees.service) inside `atomic`; refusals appear beside the
-field they concern. Accounts and transfers of other rings are unknown (404).
+Pages on the coordination blueprint (`blueprint.py`), with their forms in
+`forms.py`. Like the other coordination pages they only read forms and call
+the services (ledger.service, ledger.queries, fees.service, and
+coordination/service.py for what the desk reads) inside `atomic`; refusals
+appear beside the field they concern. Accounts and transfers of other rings are unknown (404).
 """
 
 from __future__ import annotations
@@ -15,40 +16,38 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from sqlalchemy import func, select
-from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from sqlalchemy import select
+from wtforms import SelectChoice
 
-from tauschring import auditlog
-from tauschring.actors import Actor
 from tauschring.auditlog import LoggedAction
-from tauschring.coordination.views import (
+from tauschring.coordination import service
+from tauschring.coordination.blueprint import (
     MAX_PAGE,
     PER_PAGE,
-    ROLE_LABELS,
-    Form,
-    SettingsForm,
-    _account_names,
-    _ring,
+    account_names,
     bp,
-    limit_flag,
+    current_ring,
+)
+from tauschring.coordination.forms import (
+    ROLE_LABELS,
+    BookingForm,
+    FeeForm,
+    ReverseForm,
+    TransferFilter,
+    setting_labels,
 )
 from tauschring.db import atomic, db, utcnow
 from tauschring.errors import DomainError, Invalid
 from tauschring.fees import service as fee_service
-from tauschring.fees.models import FeeCharge
 from tauschring.ledger import queries
 from tauschring.ledger import service as ledger
 from tauschring.ledger.models import Account, Entry, Transfer
 from tauschring.limits import ID_MAX
 from tauschring.market.models import Category
-from tauschring.members.models import Member
 from tauschring.paging import page_number, page_of
 from tauschring.web.access import coordinator_required, current_actor
 from tauschring.web.forms import show_error
 from tauschring.web.i18n import hours
-from tauschring.web.minutes import HoursField
 
 DEFAULT_INACTIVE_DAYS = 180
 MAX_INACTIVE_DAYS = 36_500
@@ -96,65 +95,10 @@ MINUTE_KEYS = {"default_min_balance", "default_max_balance", "starting_credit", 
                "settled", "minutes"}
 
 
-def _setting_labels() -> dict:
-    """The settings' names as the settings page labels them."""
-    labels = {}
-    for name in dir(SettingsForm):
-        unbound = getattr(SettingsForm, name)
-        if hasattr(unbound, "field_class") and unbound.args:
-            labels[name] = unbound.args[0]
-    return labels
-
-
 @bp.app_template_filter("date_time")
 def date_time(value) -> str:
     """A moment as date and time of day, in the ring's time zone."""
     return format_datetime(value, "short") if value else ""
-
-
-# --- forms ---------------------------------------------------------------------
-
-def _account_id(value):
-    """A choice of account: its id, or None for the empty choice."""
-    if value in (None, ""):
-        return None
-    return int(value)
-
-
-class TransferFilter(FlaskForm):
-    """The transfer list's filters: a GET form, so every view of the list is a link."""
-
-    class Meta:
-        csrf = False
-
-    account = SelectField(_l("Account"), coerce=_account_id, validators=[Optional()])
-    date_from = DateField(_l("From (day)"), validators=[Optional()])
-    date_to = DateField(_l("To (day)"), validators=[Optional()])
-    reversals = BooleanField(_l("Only reversals"))
-    overrides = BooleanField(_l("Only bookings past a limit"))
-
-
-class BookingForm(Form):
-    debit_account_id = SelectField(
-        _l("From account (debit)"), coerce=_account_id,
-        validators=[DataRequired(message=_l("Please choose an account."))])
-    credit_account_id = SelectField(
-        _l("To account (credit)"), coerce=_account_id,
-        validators=[DataRequired(message=_l("Please choose an account."))])
-    minutes = HoursField(_l("Time"))
-    memo = StringField(_l("Memo"), validators=[DataRequired(), Length(max=500)])
-    override_limits = BooleanField(_l("Book even if a limit is exceeded"))
-    reason = TextAreaField(_l("Reason for exceeding the limit"), validators=[Length(max=1000)])
-
-
-class ReverseForm(Form):
-    reason = TextAreaField(_l("Reason for the reversal"),
-                           validators=[DataRequired(), Length(max=1000)])
-    override_limits = BooleanField(_l("Reverse even if a limit is exceeded"))
-
-
-class FeeForm(Form):
-    period = StringField(_l("Period"), validators=[DataRequired(), Length(max=7)])
 
 
 # --- helpers ---------------------------------------------------------------------
@@ -175,7 +119,7 @@ def _accounts() -> tuple[list[Account], dict[int, str]]:
     """Every account of the caller's ring, and who holds each."""
     accounts = db.session.scalars(select(Account).where(
         Account.ring_id == current_actor().ring_id).order_by(Account.id)).all()
-    return accounts, _account_names(a.id for a in accounts)
+    return accounts, account_names(a.id for a in accounts)
 
 
 def _account_choices(accounts: list[Account], names: dict[int, str],
@@ -201,11 +145,7 @@ def _account_choices(accounts: list[Account], names: dict[int, str],
 
 
 def _member_names(member_ids) -> dict[int, str]:
-    ids = {i for i in member_ids if isinstance(i, int) and not isinstance(i, bool)}
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(Member.id, Member.name).where(
-        Member.id.in_(ids), Member.ring_id == current_actor().ring_id)).all())
+    return service.member_names(db.session, current_actor(), member_ids)
 
 
 def _transfer(transfer_id: int) -> Transfer:
@@ -252,11 +192,11 @@ def transfers():
              "reversible": t.reverses_id is None and t.id not in reversed_by}
             for t in items]
     return render_template("coordination/transfers.html", page=found, rows=rows,
-                           filters=filters, ring=_ring())
+                           filters=filters, ring=current_ring())
 
 
 def _transfer_page(transfer: Transfer, form: ReverseForm | None = None, status: int = 200):
-    names = _account_names([transfer.debit_account_id, transfer.credit_account_id])
+    names = account_names([transfer.debit_account_id, transfer.credit_account_id])
     reversal = ledger.reversal_of(db.session, transfer.id)
     after = dict(db.session.execute(select(Entry.account_id, Entry.balance_after).where(
         Entry.transfer_id == transfer.id)).all())
@@ -265,7 +205,7 @@ def _transfer_page(transfer: Transfer, form: ReverseForm | None = None, status: 
         "coordination/transfer.html", transfer=transfer, names=names, after=after,
         booked_by=booked_by, reversal=reversal,
         reversible=transfer.reverses_id is None and reversal is None,
-        form=form or ReverseForm(formdata=None), ring=_ring()), status
+        form=form or ReverseForm(formdata=None), ring=current_ring()), status
 
 
 @bp.get("/transfers/<int:transfer_id>")
@@ -325,7 +265,7 @@ def new_transfer():
                     debit=names[transfer.debit_account_id],
                     credit=names[transfer.credit_account_id]))
             return redirect(url_for(".transfer", transfer_id=transfer.id))
-    return render_template("coordination/transfer_new.html", form=form, ring=_ring()), status
+    return render_template("coordination/transfer_new.html", form=form, ring=current_ring()), status
 
 
 # --- balances ----------------------------------------------------------------------------
@@ -334,56 +274,16 @@ def new_transfer():
 @coordinator_required
 def balances():
     """Every member account with its limits and last activity, to know whom to call."""
-    ring = _ring()
     days = _int_arg("days", DEFAULT_INACTIVE_DAYS, MAX_INACTIVE_DAYS)
     sort = request.args.get("sort") if request.args.get("sort") in BALANCE_SORTS else "balance"
     only_flagged = request.args.get("flagged") == "1"
     with_closed = request.args.get("closed") == "1"
-    accounts = db.session.scalars(select(Account).where(Account.ring_id == ring.id)).all()
-    people: dict[int, list[Member]] = {}
-    for member in db.session.scalars(select(Member).where(Member.ring_id == ring.id)
-                                     .order_by(Member.name, Member.id)):
-        people.setdefault(member.account_id, []).append(member)
-    last = queries.last_entry_per_account(db.session, ring.id)
-    quiet_since = utcnow() - timedelta(days=days)
-    rows = []
-    for account in accounts:
-        if account.kind != "member" or (account.status == "closed" and not with_closed):
-            continue
-        holders = people.get(account.id, [])
-        holders = [m for m in holders if m.status != "left"] or holders
-        low, high = ledger.effective_limits(account, ring)
-        last_at = last.get(account.id)
-        row = {"account": account, "holders": holders, "low": low, "high": high,
-               "flag": limit_flag(account, low, high), "last": last_at,
-               "inactive": account.status == "open"
-               and (last_at or account.created_at) < quiet_since}
-        if not only_flagged or row["flag"] or row["inactive"]:
-            rows.append(row)
-    _sort_balances(rows, sort)
-    members_sum = sum(a.balance for a in accounts if a.kind == "member")
-    association = sum(a.balance for a in accounts if a.kind != "member")
+    overview = service.balances(db.session, current_actor(),
+                                quiet_since=utcnow() - timedelta(days=days), sort=sort,
+                                only_flagged=only_flagged, with_closed=with_closed)
     return render_template(
-        "coordination/balances.html", rows=rows, days=days, sort=sort, sorts=BALANCE_SORTS,
-        only_flagged=only_flagged, with_closed=with_closed, members_sum=members_sum,
-        association=association, total=members_sum + association, ring=ring)
-
-
-def _sort_balances(rows: list[dict], sort: str) -> None:
-    def name(row):
-        return ", ".join(m.name for m in row["holders"]).casefold()
-
-    def activity(row):  # accounts that never moved count as the longest ago
-        moment = row["last"]
-        return (moment is not None, moment.timestamp() if moment else 0, name(row))
-
-    keys = {"balance": lambda r: (r["account"].balance, name(r)),
-            "-balance": lambda r: (-r["account"].balance, name(r)),
-            "activity": activity, "name": name}
-    if sort == "-activity":
-        rows.sort(key=activity, reverse=True)
-    else:
-        rows.sort(key=keys[sort])
+        "coordination/balances.html", **overview, days=days, sort=sort, sorts=BALANCE_SORTS,
+        only_flagged=only_flagged, with_closed=with_closed, ring=current_ring())
 
 
 # --- audit log ------------------------------------------------------------------------------
@@ -392,14 +292,10 @@ def _sort_balances(rows: list[dict], sort: str) -> None:
 @coordinator_required
 def log():
     """What coordinators and admins did in the ring: who, what, to whom, why."""
-    ring_id = current_actor().ring_id
-    actions = sorted(db.session.scalars(select(LoggedAction.action).where(
-        LoggedAction.ring_id == ring_id).distinct()))
+    actor = current_actor()
+    actions = service.logged_actions(db.session, actor)
     action = request.args.get("action") if request.args.get("action") in actions else None
-    statement = (select(LoggedAction).where(LoggedAction.ring_id == ring_id)
-                 .order_by(LoggedAction.at.desc(), LoggedAction.id.desc()))
-    if action:
-        statement = statement.where(LoggedAction.action == action)
+    statement = service.audit_log(actor, action)
     found = page_of(db.session, statement, page=_page(), per_page=PER_PAGE)
     entries = found["items"]
     people = _member_names([e.actor_id for e in entries]
@@ -410,7 +306,7 @@ def log():
              "details": _details(e, people)}
             for e in entries]
     return render_template("coordination/log.html", page=found, rows=rows, action=action,
-                           actions=[(a, action_label(a)) for a in actions], ring=_ring())
+                           actions=[(a, action_label(a)) for a in actions], ring=current_ring())
 
 
 def action_label(action: str) -> str:
@@ -427,9 +323,9 @@ def _subjects(subjects: list[str]) -> dict[str, tuple[str, str | None]]:
     found = {}
     for member_id, name in _member_names(ids.get("member", ())).items():
         found[f"member:{member_id}"] = (name, url_for(".member", member_id=member_id))
-    for account_id, name in _account_names(ids.get("account", ())).items():
+    for account_id, name in account_names(ids.get("account", ())).items():
         found[f"account:{account_id}"] = (name, url_for(".transfers", account=account_id))
-    ring = _ring()
+    ring = current_ring()
     if ring.id in ids.get("ring", ()):
         found[f"ring:{ring.id}"] = (ring.name, url_for(".settings"))
     if ids.get("category"):
@@ -460,7 +356,7 @@ def _details(entry: LoggedAction, people: dict[int, str]) -> list[tuple[str, str
                                    before, after, strict=False):
             lines.append((label, f"{_limit_text(old)} → {_limit_text(new)}"))
     elif isinstance(before, dict) and isinstance(after, dict):
-        labels = _setting_labels()
+        labels = setting_labels()
         for key in after:
             lines.append((str(labels.get(key, key)),
                           f"{_value_text(key, before.get(key))} → {_value_text(key, after[key])}"))
@@ -493,19 +389,6 @@ def _value_text(key: str, value) -> str:
 
 # --- fees ------------------------------------------------------------------------------------
 
-def charge_fees(session, actor: Actor, period: str) -> fee_service.FeeRun:
-    """Charge the ring's fee for `period` and record who ran it and what came of it."""
-    actor.require_coordinator()
-    run = fee_service.charge(session, ring_id=actor.ring_id, period=period,
-                             booked_by_id=actor.member_id)
-    auditlog.record(session, ring_id=actor.ring_id, actor_id=actor.member_id,
-                    action="fees.charge", subject=f"ring:{actor.ring_id}", period=period,
-                    minutes=run.minutes, charged=len(run.charged), already=len(run.already),
-                    refused=[" & ".join(names) for _account_id, names, _message in run.refused])
-    session.flush()
-    return run
-
-
 def current_period(fee_period: str) -> str:
     today = utcnow().date()
     return str(today.year) if fee_period == "year" else f"{today.year}-{today.month:02d}"
@@ -516,36 +399,29 @@ def current_period(fee_period: str) -> str:
 def fees():
     """The ring's fee, a form to charge one period, and what each run did."""
     actor = current_actor()
-    ring = _ring()
+    ring = current_ring()
     form = FeeForm(data={"period": current_period(ring.fee_period)})
     status = 422 if form.is_submitted() else 200
     result = None
     if form.validate_on_submit():
         try:
-            run = atomic(charge_fees, actor, form.period.data.strip())
+            run = atomic(fee_service.charge_fees, actor, form.period.data.strip())
         except DomainError as error:
             show_error(form, error, {"ring": None})
             status = error.status
         else:
             status = 200
             result = _fee_result(run)
-    history = db.session.execute(
-        select(FeeCharge.period, func.count(FeeCharge.id), func.max(FeeCharge.charged_at))
-        .where(FeeCharge.ring_id == ring.id).group_by(FeeCharge.period)
-        .order_by(FeeCharge.period.desc()).limit(FEE_HISTORY)).all()
-    active = db.session.scalar(
-        select(func.count(func.distinct(Member.account_id)))
-        .join(Account, Account.id == Member.account_id)
-        .where(Member.ring_id == ring.id, Member.status == "active",
-               Account.kind == "member", Account.status == "open"))
+    history = service.fee_runs(db.session, actor, FEE_HISTORY)
+    active = service.fee_accounts(db.session, actor)
     return render_template("coordination/fees.html", form=form, ring=ring, result=result,
                            history=history, active=active), status
 
 
 def _fee_result(run: fee_service.FeeRun) -> dict:
-    ring = _ring()
+    ring = current_ring()
     ids = run.charged + run.already + [account_id for account_id, _n, _m in run.refused]
-    names = _account_names(ids)
+    names = account_names(ids)
     accounts = {a.id: a for a in db.session.scalars(select(Account).where(
         Account.id.in_(ids)))} if ids else {}
     refused = []

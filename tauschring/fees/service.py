@@ -3,7 +3,9 @@
 `charge` books at most one fee per account and period (the FeeCharge key),
 so running it twice for one period books once. Accounts whose limit the fee
 would breach are reported, not silently skipped; a later run charges them
-once their balance allows.
+once their balance allows. `charge_fees` is the run every door starts (the
+coordinator's page, `tauschring fees charge`): it records each run in the
+audit log.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from tauschring import auditlog
+from tauschring.actors import Actor
 from tauschring.errors import Invalid
 from tauschring.fees.models import FeeCharge
 from tauschring.i18n import _l
@@ -86,4 +90,19 @@ def charge(session: Session, *, ring_id: int, period: str,
             run.refused.append((account_id, names, str(error.message)))
         else:
             run.charged.append(account_id)
+    return run
+
+
+def charge_fees(session: Session, actor: Actor, period: str) -> FeeRun:
+    """Charge the ring's fee for `period` and record who ran it and what came of it.
+
+    `actor` is a coordinator of the ring, or the operator at the command line
+    (Actor.operator: the log names no member)."""
+    actor.require_coordinator()
+    run = charge(session, ring_id=actor.ring_id, period=period, booked_by_id=actor.member_id)
+    auditlog.record(session, ring_id=actor.ring_id, actor_id=actor.member_id,
+                    action="fees.charge", subject=f"ring:{actor.ring_id}", period=period,
+                    minutes=run.minutes, charged=len(run.charged), already=len(run.already),
+                    refused=[" & ".join(names) for _account_id, names, _message in run.refused])
+    session.flush()
     return run

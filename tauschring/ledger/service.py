@@ -191,15 +191,33 @@ def _check_limits(session: Session, debit, debit_after: int, credit, credit_afte
             account_id=credit.id, balance_after=credit_after, limit=high)
 
 
+def holders_shown(people: list) -> list:
+    """Of an account's holders (members, or rows with .name and .status, in order),
+    those to name: who has not left; once all have, everyone who held it."""
+    return [person for person in people if person.status != "left"] or list(people)
+
+
+def holders_named(people: list) -> str:
+    """The holders to name (holders_shown), as people read them: "Anna, Bernd"."""
+    return ", ".join(person.name for person in holders_shown(people))
+
+
+def holders_by_account(session: Session, account_ids) -> dict[int, str]:
+    """account id -> its holders named (holders_named); accounts no member ever
+    held (the association's) are absent."""
+    people: dict[int, list] = {}
+    for row in session.execute(select(Member.account_id, Member.name, Member.status).where(
+            Member.account_id.in_(list(set(account_ids)))).order_by(Member.id)):
+        people.setdefault(row.account_id, []).append(row)
+    return {account_id: holders_named(rows) for account_id, rows in people.items()}
+
+
 def holder_names(session: Session, account) -> str:
-    """Who holds the account, for people to read: the members sharing it (those who
-    have not left; once all have, everyone who held it), or the association."""
+    """Who holds the account, for people to read: the members sharing it
+    (holders_named), or the association."""
     if account.kind == "association":
         return _l("The association account")
-    people = session.execute(select(Member.name, Member.status).where(
-        Member.account_id == account.id).order_by(Member.id)).all()
-    staying = [name for name, status in people if status != "left"]
-    return ", ".join(staying or [name for name, _status in people]) or \
+    return holders_by_account(session, [account.id]).get(account.id) or \
         _l("Account %(id)s", id=account.id)
 
 
@@ -295,9 +313,14 @@ def get_account(session: Session, actor: Actor, account_id: int) -> Account:
 
 
 def check_may_set_limits(session: Session, actor: Actor, account_id: int) -> Account:
-    """A coordinator (403), on an account of its own ring (404)."""
+    """A coordinator (403), on an account of its own ring (404) whose holders
+    have no higher role (403): an admin's limits are for admins to set."""
     actor.require_coordinator()
-    return get_account(session, actor, account_id)
+    account = get_account(session, actor, account_id)
+    for holder in session.scalars(select(Member).where(Member.account_id == account.id,
+                                                       Member.status != "left")):
+        actor.require_rank_over(holder)
+    return account
 
 
 def set_limits(session: Session, actor: Actor, *, account_id: int, min_balance=UNSET,

@@ -41,7 +41,8 @@ def dashboard():
 
 def init_web(app: Flask) -> None:
     from tauschring.admin.views import bp as admin_bp
-    from tauschring.coordination.views import bp as coordination_bp
+    from tauschring.coordination import desk, views  # noqa: F401  (register their pages)
+    from tauschring.coordination.blueprint import bp as coordination_bp
     from tauschring.exchanges.views import bp as exchanges_bp
     from tauschring.imports.views import bp as imports_bp
     from tauschring.market.views import bp as market_bp
