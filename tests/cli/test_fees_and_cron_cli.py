@@ -1,5 +1,6 @@
 """The commands a cron job runs: fees and automatic confirmation, each safe to run twice."""
 
+import json
 import os
 import subprocess
 import sys
@@ -8,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select, update
 
+from tauschring.auditlog import LoggedAction
 from tauschring.db import atomic, db
 from tauschring.exchanges import service as exchanges
 from tauschring.exchanges.models import Exchange
@@ -15,6 +17,7 @@ from tauschring.fees.models import FeeCharge
 from tauschring.ledger.audit import audit_ring
 from tauschring.ledger.models import Account
 from tauschring.rings.service import update_settings
+from tests.support.pages import pages  # noqa: F401,F811 - the page browser
 
 COMMAND = Path(sys.executable).parent / "tauschring"
 
@@ -78,3 +81,35 @@ def test_auto_confirm_books_old_proposals_once(world, database_url, tmp_path):
     assert db.session.get(Exchange, fresh.id).state == "proposed"
     assert audit_ring(db.session, ring.id)["ok"]
 
+
+
+def test_fees_charged_from_the_command_line_are_in_the_audit_log_as_from_the_page(
+        world, database_url, tmp_path, pages):  # noqa: F811
+    ring = world.ring("protokoll", min_balance=-50, max_balance=600)
+    karin = world.coordinator(ring)
+    anna, bernd = world.member(ring, "Anna"), world.member(ring, "Bernd")
+    atomic(update_settings, karin.actor, fee_minutes=20, fee_period="month")
+    atomic(lambda s: exchanges.confirm(s, anna.actor, exchanges.propose(
+        s, bernd.actor, provider_id=anna.id, recipient_id=bernd.id, minutes=45,
+        description="Einkauf", performed_on=date.today()).id))
+    # Bernd at -0:45 cannot pay 0:20 in either month; Anna and Karin pay both.
+
+    tauschring(database_url, "fees", "charge", "--ring", "protokoll", "--period", "2026-11",
+               cwd=tmp_path)
+    pages.login(karin)
+    assert pages.submit("/coordination/fees", "/coordination/fees",
+                        {"period": "2026-12"}).status_code == 200
+
+    db.session.rollback()
+    db.session.expire_all()  # the command wrote in another process
+    runs = db.session.scalars(select(LoggedAction).where(
+        LoggedAction.ring_id == ring.id, LoggedAction.action == "fees.charge")
+        .order_by(LoggedAction.id)).all()
+    assert [(run.actor_id, run.subject) for run in runs] == [
+        (None, f"ring:{ring.id}"), (karin.id, f"ring:{ring.id}")]
+    by_cli, by_page = (json.loads(run.detail) for run in runs)
+    assert by_cli == {"period": "2026-11", "minutes": 20, "charged": 2, "already": 0,
+                      "refused": ["Bernd"]}
+    assert by_page == {**by_cli, "period": "2026-12"}
+    log = pages.client.get("/coordination/log").text
+    assert log.count("Refused: Bernd") == 2  # one line for each run
