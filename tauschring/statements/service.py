@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import bindparam, select
@@ -138,23 +139,63 @@ def statement(session: Session, actor: Actor, account_id: int, year: int,
 
 def statements_of_ring(session: Session, actor: Actor, year: int) -> Iterator[Statement]:
     """Every account's statement of the actor's ring (coordinators only), one
-    at a time, in account order.
+    at a time, in account order: the year-end run gives every member one.
 
-    Left out: accounts without any entry up to the year's end, and closed
-    accounts that held nothing during the year (no entry, zero opening).
+    An account has a statement for the year when it had an entry in the year
+    or a balance at its start, or when it was open during the year without
+    any activity (then opening = closing): a member account one of whose
+    holders had joined by 31 December and that was not closed before
+    1 January (its last holder left before the year), or the association
+    account made before the year's end. Left out: applicants' accounts that
+    never had a member admitted, accounts of members who joined later, and
+    closed accounts that held nothing during the year.
     """
     actor.require_coordinator()
     period = year_of(year)
     ring = session.get(Ring, actor.ring_id)
     accounts = accounts_in_year(session, ring.id, period)
+    membership = memberships(session, ring.id)
     shared = _Ring(session, ring, period)
     for account_id, kind, status, opening, last_entry_at in accounts:
-        if last_entry_at is None:
-            continue
-        has_entries = as_utc(last_entry_at) >= period.start
-        if status == "closed" and not has_entries and not opening:
-            continue
-        yield shared.build(account_id, kind, opening or 0)
+        has_entries = last_entry_at is not None and as_utc(last_entry_at) >= period.start
+        if has_entries or opening or open_during(period, kind, status, membership.get(
+                account_id)):
+            yield shared.build(account_id, kind, opening or 0)
+
+
+def memberships(session: Session, ring_id: int) -> dict[int, tuple]:
+    """Per account of the ring: (the first holder's joining day, the last
+    holder's leaving day, whether a holder is still there, the account's
+    creation), each None where unknown."""
+    found: dict[int, tuple] = {}
+    rows = session.execute(
+        select(Account.id, Account.created_at, Member.joined_on, Member.left_on)
+        .outerjoin(Member, Member.account_id == Account.id)
+        .where(Account.ring_id == ring_id))
+    for account_id, created_at, joined_on, left_on in rows:
+        joined, left, staying, _ = found.get(account_id, (None, None, False, created_at))
+        if joined_on is not None:
+            joined = joined_on if joined is None else min(joined, joined_on)
+        if left_on is not None:
+            left = left_on if left is None else max(left, left_on)
+        elif joined_on is not None:
+            staying = True
+        found[account_id] = (joined, left, staying, created_at)
+    return found
+
+
+def open_during(period: Year, kind: str, status: str, membership: tuple | None) -> bool:
+    """Whether an account without activity in the year was open during it."""
+    if membership is None:
+        return False
+    joined, left, staying, created_at = membership
+    if kind == "association":
+        return created_at is not None and as_utc(created_at) < period.end
+    if joined is None or joined > date(period.year, 12, 31):
+        return False   # an applicant, or a member only from a later year
+    if status == "closed" and not staying:
+        return left is not None and left >= period.first_day
+    return True
 
 
 # --- files ----------------------------------------------------------------------
