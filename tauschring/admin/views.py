@@ -15,14 +15,13 @@ from wtforms import EmailField, PasswordField, SelectChoice, SelectField, String
 from wtforms.validators import DataRequired, Length
 
 from tauschring.coordination.views import generate_password
-from tauschring.db import atomic, db
+from tauschring.db import db
 from tauschring.emails import EmailAddress
-from tauschring.errors import DomainError
 from tauschring.members import service as members
 from tauschring.members.models import Member
 from tauschring.rings import service as ring_service
 from tauschring.web.access import admin_required, current_actor
-from tauschring.web.forms import show_error
+from tauschring.web.forms import act
 from tauschring.web.minutes import HoursField
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -59,19 +58,17 @@ def rings():
     form = RingForm()
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
-        try:
-            ring = atomic(ring_service.create_ring_by_admin, current_actor(),
-                          name=form.name.data, slug=(form.slug.data or "").strip(),
-                          unit_name=(form.unit_name.data or "").strip(),
-                          default_min_balance=form.default_min_balance.data,
-                          default_max_balance=form.default_max_balance.data)
-        except DomainError as error:
-            show_error(form, error)
-            status = error.status
-        else:
+        outcome = act(form, ring_service.create_ring_by_admin, current_actor(),
+                      name=form.name.data, slug=(form.slug.data or "").strip(),
+                      unit_name=(form.unit_name.data or "").strip(),
+                      default_min_balance=form.default_min_balance.data,
+                      default_max_balance=form.default_max_balance.data)
+        if outcome:
+            ring = outcome.result
             flash(_("The ring %(name)s is created. Now appoint its first coordinator.",
                     name=ring.name))
             return redirect(url_for(".ring", ring_id=ring.id))
+        status = outcome.status
     summaries = ring_service.ring_summaries(db.session, current_actor())
     return render_template("admin/rings.html", summaries=summaries, form=form,
                            hours_hint=HOURS_HINT), status
@@ -105,13 +102,11 @@ def appoint(ring_id: int):
     form = AppointForm(prefix="appoint")
     if not form.validate():
         return _ring_page(ring_id, form, 422)
-    try:
-        member = atomic(members.appoint_coordinator, current_actor(), ring_id,
-                        form.member_id.data)
-    except DomainError as error:
-        show_error(form, error)
-        return _ring_page(ring_id, form, error.status)
-    flash(_("%(name)s is now a coordinator of this ring.", name=member.name))
+    outcome = act(form, members.appoint_coordinator, current_actor(), ring_id,
+                  form.member_id.data)
+    if not outcome:
+        return _ring_page(ring_id, form, outcome.status)
+    flash(_("%(name)s is now a coordinator of this ring.", name=outcome.result.name))
     return redirect(url_for(".ring", ring_id=ring_id))
 
 
@@ -125,13 +120,11 @@ def enter_coordinator(ring_id: int):
         return _ring_page(ring_id, status=422, new_form=form)
     generated = not form.password.data
     password = form.password.data or generate_password()
-    try:
-        member = atomic(members.enter_coordinator, current_actor(), ring_id,
-                        name=form.name.data, email=form.email.data, password=password)
-    except DomainError as error:
-        show_error(form, error)
-        return _ring_page(ring_id, status=error.status, new_form=form)
-    page = render_template("admin/coordinator_created.html", member=member,
+    outcome = act(form, members.enter_coordinator, current_actor(), ring_id,
+                  name=form.name.data, email=form.email.data, password=password)
+    if not outcome:
+        return _ring_page(ring_id, status=outcome.status, new_form=form)
+    page = render_template("admin/coordinator_created.html", member=outcome.result,
                            password=password if generated else None)
     # The generated password is shown this once and must not be cached.
     return page, 201, {"Cache-Control": "no-store"}

@@ -36,8 +36,8 @@ from tauschring.coordination.forms import (
     TransferFilter,
     setting_labels,
 )
-from tauschring.db import atomic, db, utcnow
-from tauschring.errors import DomainError, Invalid
+from tauschring.db import db, utcnow
+from tauschring.errors import Invalid
 from tauschring.fees import service as fee_service
 from tauschring.ledger import queries
 from tauschring.ledger import service as ledger
@@ -46,7 +46,7 @@ from tauschring.limits import ID_MAX
 from tauschring.market.models import Category
 from tauschring.paging import page_number, page_of
 from tauschring.web.access import coordinator_required, current_actor
-from tauschring.web.forms import show_error
+from tauschring.web.forms import act, show_error
 from tauschring.web.i18n import hours
 
 DEFAULT_INACTIVE_DAYS = 180
@@ -222,15 +222,14 @@ def reverse_transfer(transfer_id: int):
     form = ReverseForm()
     if not form.validate():
         return _transfer_page(transfer, form, 422)
-    try:
-        reversal = atomic(ledger.reverse, current_actor(), transfer_id=transfer.id,
-                          reason=form.reason.data, override_limits=form.override_limits.data)
-    except DomainError as error:
-        # A limit the reversal would breach is beside the box that allows it.
-        show_error(form, error, {"minutes": "override_limits"})
-        return _transfer_page(transfer, form, error.status)
+    # A limit the reversal would breach is beside the box that allows it.
+    outcome = act(form, ledger.reverse, current_actor(), transfer_id=transfer.id,
+                  reason=form.reason.data, override_limits=form.override_limits.data,
+                  field_map={"minutes": "override_limits"})
+    if not outcome:
+        return _transfer_page(transfer, form, outcome.status)
     flash(_("Transfer #%(id)s is reversed by transfer #%(reversal)s.", id=transfer.id,
-            reversal=reversal.id))
+            reversal=outcome.result.id))
     return redirect(url_for(".transfer", transfer_id=transfer.id))
 
 
@@ -249,22 +248,20 @@ def new_transfer():
     form.credit_account_id.choices = [SelectChoice("", _("Choose an account"))] + choices
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
-        try:
-            transfer = atomic(
-                ledger.book_by_coordinator, actor,
-                debit_account_id=form.debit_account_id.data,
-                credit_account_id=form.credit_account_id.data, minutes=form.minutes.data,
-                memo=form.memo.data, override_limits=form.override_limits.data,
-                reason=form.reason.data)
-        except DomainError as error:
-            show_error(form, error)
-            status = error.status
-        else:
+        outcome = act(
+            form, ledger.book_by_coordinator, actor,
+            debit_account_id=form.debit_account_id.data,
+            credit_account_id=form.credit_account_id.data, minutes=form.minutes.data,
+            memo=form.memo.data, override_limits=form.override_limits.data,
+            reason=form.reason.data)
+        if outcome:
+            transfer = outcome.result
             flash(_("Transfer #%(id)s is booked: %(minutes)s from %(debit)s to %(credit)s.",
                     id=transfer.id, minutes=hours(transfer.minutes),
                     debit=names[transfer.debit_account_id],
                     credit=names[transfer.credit_account_id]))
             return redirect(url_for(".transfer", transfer_id=transfer.id))
+        status = outcome.status
     return render_template("coordination/transfer_new.html", form=form, ring=current_ring()), status
 
 
@@ -404,14 +401,11 @@ def fees():
     status = 422 if form.is_submitted() else 200
     result = None
     if form.validate_on_submit():
-        try:
-            run = atomic(fee_service.charge_fees, actor, form.period.data.strip())
-        except DomainError as error:
-            show_error(form, error, {"ring": None})
-            status = error.status
-        else:
-            status = 200
-            result = _fee_result(run)
+        outcome = act(form, fee_service.charge_fees, actor, form.period.data.strip(),
+                      field_map={"ring": None})
+        status = outcome.status
+        if outcome:
+            result = _fee_result(outcome.result)
     history = service.fee_runs(db.session, actor, FEE_HISTORY)
     active = service.fee_accounts(db.session, actor)
     return render_template("coordination/fees.html", form=form, ring=ring, result=result,

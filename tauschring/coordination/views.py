@@ -50,7 +50,7 @@ from tauschring.members.models import STATUSES, Member
 from tauschring.paging import page_number, page_of
 from tauschring.rings.service import SETTINGS, update_settings
 from tauschring.web.access import coordinator_required, current_actor
-from tauschring.web.forms import show_error
+from tauschring.web.forms import act
 
 HOURS_HINT = _l("Hours and minutes as h:mm, or whole hours: e.g. 1:30, -20, -20:00.")
 
@@ -205,11 +205,9 @@ def _act(member: Member, form_name: str, form: FlaskForm, action, *args, done: s
     """Validate the form, run the service in one transaction, and report back."""
     if not form.validate():
         return _member_page(member, 422, **{form_name: form})
-    try:
-        atomic(action, current_actor(), *args, **kwargs)
-    except DomainError as error:
-        show_error(form, error)
-        return _member_page(member, error.status, **{form_name: form})
+    outcome = act(form, action, current_actor(), *args, **kwargs)
+    if not outcome:
+        return _member_page(member, outcome.status, **{form_name: form})
     flash(done)
     return redirect(url_for(".member", member_id=member.id))
 
@@ -277,15 +275,12 @@ def leave(member_id: int):
     form = LeaveForm()
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
-        try:
-            atomic(members.leave, current_actor(), member.id,
-                   reason=(form.reason.data or "").strip())
-        except DomainError as error:
-            show_error(form, error)
-            status = error.status
-        else:
+        outcome = act(form, members.leave, current_actor(), member.id,
+                      reason=(form.reason.data or "").strip())
+        if outcome:
             flash(_("%(name)s has left the ring.", name=member.name))
             return redirect(url_for(".member", member_id=member.id))
+        status = outcome.status
     account = db.session.get(Account, member.account_id)
     others = db.session.scalars(select(Member).where(
         Member.account_id == account.id, Member.id != member.id,
@@ -310,20 +305,18 @@ def new_member():
     if form.validate_on_submit():
         generated = not form.password.data
         password = form.password.data or generate_password()
-        try:
-            member = atomic(members.create_by_coordinator, actor, name=form.name.data,
-                            email=form.email.data, password=password,
-                            household_of=form.household_of.data or None,
-                            role=form.role.data, phone=form.phone.data or "",
-                            district=form.district.data or "", language=form.language.data)
-        except DomainError as error:
-            show_error(form, error)
-            status = error.status
-        else:
-            response = render_template("coordination/member_created.html", member=member,
+        outcome = act(form, members.create_by_coordinator, actor, name=form.name.data,
+                      email=form.email.data, password=password,
+                      household_of=form.household_of.data or None,
+                      role=form.role.data, phone=form.phone.data or "",
+                      district=form.district.data or "", language=form.language.data)
+        if outcome:
+            response = render_template("coordination/member_created.html",
+                                       member=outcome.result,
                                        password=password if generated else None)
             # The generated password is shown this once and must not be cached.
             return response, 201, {"Cache-Control": "no-store"}
+        status = outcome.status
     return render_template("coordination/member_new.html", form=form, ring=current_ring()), status
 
 
@@ -352,13 +345,10 @@ def settings():
         if not changes:
             flash(_("Nothing was changed."))
             return redirect(url_for(".settings"))
-        try:
-            atomic(update_settings, current_actor(), **changes)
-        except DomainError as error:
-            show_error(form, error)
-            status = error.status
-        else:
+        outcome = act(form, update_settings, current_actor(), **changes)
+        if outcome:
             flash(_("The settings are saved."))
             return redirect(url_for(".settings"))
+        status = outcome.status
     return render_template("coordination/settings.html", form=form, ring=ring,
                            hours_hint=HOURS_HINT), status

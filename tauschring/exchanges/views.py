@@ -27,7 +27,7 @@ from tauschring.members.models import Member
 from tauschring.notifications import service as notifications
 from tauschring.paging import page_number, page_of, query_id
 from tauschring.web.access import coordinator_required, current_actor
-from tauschring.web.forms import show_error
+from tauschring.web.forms import act
 from tauschring.web.minutes import HoursField
 
 bp = Blueprint("exchanges", __name__)
@@ -117,17 +117,15 @@ def new():
     if form.validate_on_submit():
         me, other = current_user.id, form.partner.data
         provider, recipient = (me, other) if form.direction.data == "provided" else (other, me)
-        try:
-            exchange = atomic(exchanges.propose, actor, provider_id=provider,
-                              recipient_id=recipient, minutes=form.minutes.data,
-                              description=form.description.data,
-                              performed_on=form.performed_on.data,
-                              talent_id=talent.id if talent else None)
-        except DomainError as error:
-            show_error(form, error, {"provider_id": "partner", "recipient_id": "partner"})
-        else:
+        outcome = act(form, exchanges.propose, actor, provider_id=provider,
+                      recipient_id=recipient, minutes=form.minutes.data,
+                      description=form.description.data,
+                      performed_on=form.performed_on.data,
+                      talent_id=talent.id if talent else None,
+                      field_map={"provider_id": "partner", "recipient_id": "partner"})
+        if outcome:
             flash(_("Proposed. The other member is asked to confirm."))
-            return redirect(url_for("exchanges.detail", exchange_id=exchange.id))
+            return redirect(url_for("exchanges.detail", exchange_id=outcome.result.id))
     return render_template("exchanges/new.html", form=form, talent=talent)
 
 

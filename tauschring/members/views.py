@@ -46,7 +46,7 @@ from tauschring.members.models import STATUSES, Member
 from tauschring.paging import page_number, page_of
 from tauschring.rings.service import SLUG, all_rings, ring_by_slug
 from tauschring.web.access import current_actor
-from tauschring.web.forms import show_error
+from tauschring.web.forms import act
 from tauschring.web.i18n import COOKIE, LANGUAGES
 
 bp = Blueprint("members", __name__)
@@ -178,12 +178,10 @@ class DirectorySearch(Form):
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        try:
-            logged_in = atomic(auth.log_in, email=form.email.data,
-                               password=form.password.data, remote_addr=request.remote_addr or "")
-        except DomainError as error:
-            show_error(form, error)
-        else:
+        outcome = act(form, auth.log_in, email=form.email.data,
+                      password=form.password.data, remote_addr=request.remote_addr or "")
+        if outcome:
+            logged_in = outcome.result
             if logged_in is None:
                 form.form_errors.append(_("Wrong e-mail address or password."))
             else:
@@ -252,14 +250,10 @@ def register():
     if request.method == "GET":
         form.language.data = str(get_locale() or "de")
     if form.validate_on_submit():
-        try:
-            atomic(service.register, ring_slug=ring.slug, name=form.name.data,
-                   email=form.email.data, password=form.password.data,
-                   language=form.language.data, postcode=form.postcode.data,
-                   district=form.district.data)
-        except DomainError as error:
-            show_error(form, error)
-        else:
+        if act(form, service.register, ring_slug=ring.slug, name=form.name.data,
+               email=form.email.data, password=form.password.data,
+               language=form.language.data, postcode=form.postcode.data,
+               district=form.district.data):
             return redirect(url_for("members.registered", ring=ring.slug))
     return render_template("members/register.html", form=form, ring=ring)
 
@@ -280,14 +274,12 @@ def registered():
 def change_password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
-        try:
-            key = atomic(service.change_password, current_actor(),
-                         current=form.current_password.data, new=form.new_password.data)
-        except DomainError as error:
-            show_error(form, error, {"password": "new_password"})
-        else:
+        outcome = act(form, service.change_password, current_actor(),
+                      current=form.current_password.data, new=form.new_password.data,
+                      field_map={"password": "new_password"})
+        if outcome:
             # Every other session and token has ended; this browser goes on.
-            _start(db.session.get(Member, current_user.id), key)
+            _start(db.session.get(Member, current_user.id), outcome.result)
             flash(_("Your password has been changed."))
             return redirect(url_for("web.dashboard"))
     return render_template("members/password_change.html", form=form)
@@ -312,11 +304,7 @@ def reset_password(token: str):
         return render_template("members/password_reset_invalid.html",
                                message=str(error.message))
     if form.validate_on_submit():
-        try:
-            atomic(service.reset_password, token=token, password=form.password.data)
-        except DomainError as error:
-            show_error(form, error)
-        else:
+        if act(form, service.reset_password, token=token, password=form.password.data):
             logout_user()
             flash(_("Your new password is set. Please log in with it."))
             return redirect(url_for("members.login"))
@@ -384,16 +372,13 @@ def add_household_member():
     service.check_may_add_household_member(db.session, current_actor())  # before the form
     household_form = HouseholdMemberForm(prefix="household")
     if household_form.validate_on_submit():
-        try:
-            person = atomic(service.add_household_member, current_actor(),
-                            name=household_form.name.data, email=household_form.email.data,
-                            password=household_form.password.data,
-                            language=current_user.language)
-        except DomainError as error:
-            show_error(household_form, error)
-        else:
+        outcome = act(household_form, service.add_household_member, current_actor(),
+                      name=household_form.name.data, email=household_form.email.data,
+                      password=household_form.password.data,
+                      language=current_user.language)
+        if outcome:
             flash(_("%(name)s now shares your account and can log in with their own "
-                    "e-mail address and password.", name=person.name))
+                    "e-mail address and password.", name=outcome.result.name))
             return redirect(url_for("members.edit_own_profile") + "#household")
     return _own_profile_page(ProfileForm(obj=current_user._get_current_object(), formdata=None),
                              household_form)
@@ -425,12 +410,10 @@ def edit_profile(member_id: int):
 
 def _save_profile(form: ProfileForm, member_id: int) -> bool:
     fields = form.profile_fields()
-    try:
-        member = atomic(service.update_profile, current_actor(), member_id, **fields)
-    except DomainError as error:
-        show_error(form, error)
+    outcome = act(form, service.update_profile, current_actor(), member_id, **fields)
+    if not outcome:
         return False
-    if "email" in fields and service.normalise_email(fields["email"]) != member.email:
+    if "email" in fields and service.normalise_email(fields["email"]) != outcome.result.email:
         flash(_("The new e-mail address takes effect when its owner confirms it with the "
                 "link we sent to it."))
     return True
