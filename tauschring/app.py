@@ -91,6 +91,8 @@ def create_app(settings: Settings | None = None, **config) -> Flask:
     init_api(app)
     init_web(app)
     app.register_blueprint(health_bp)
+    from tauschring.logs import init_access_log
+    init_access_log(app)  # one line per request: tauschring.access
     return app
 
 

@@ -148,10 +148,12 @@ def main():
 def init(ring_name, ring_slug):
     """Create or upgrade the schema, and the first ring if none exists."""
     from tauschring.setup import initialise
-    ring, created = initialise(ring_name=ring_name, ring_slug=ring_slug)
-    click.echo("schema is up to date")
-    if created:
-        click.echo(f"created ring {ring.slug!r} ({ring.name})")
+    done = initialise(ring_name=ring_name, ring_slug=ring_slug)
+    click.echo(done.schema_sentence())
+    if done.ring_created:
+        click.echo(f"created ring {done.ring.slug!r} ({done.ring.name})")
+    else:
+        click.echo(f"a ring exists already ({done.ring.slug!r}): created no first ring")
 
 
 def check_unit_name(value: str) -> str:
@@ -192,12 +194,42 @@ def member():
 @click.option("--ring", "ring_slug", required=True, help="Slug of the member's ring.")
 @click.option("--name", required=True)
 @click.option("--email", required=True)
-@click.option("--password", required=True)
+@click.option("--password", help="The password (visible to other users of this machine; "
+              "better: let the command ask, or use --password-stdin).")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password as one line from stdin.")
 @click.option("--role", type=click.Choice(["member", "coordinator", "admin"]),
               default="member", show_default=True)
+def member_create(ring_slug, name, email, password, password_stdin, role):
+    """Create an active member with an open account.
+
+    The password (8 to 1024 characters) comes from --password, from
+    --password-stdin, or else is asked for when run in a terminal.
+    """
+    password = member_password(password, password_stdin)
+    create_active_member(ring_slug, name, email, password, role)
+
+
+def member_password(password: str | None, from_stdin: bool) -> str:
+    """The new member's password: given, read from stdin, or asked for (twice, hidden)."""
+    if password is not None and from_stdin:
+        raise click.UsageError("give either --password or --password-stdin, not both")
+    if password is not None:
+        return password
+    if from_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise click.ClickException("--password-stdin read nothing: pipe the password "
+                                       "in as one line")
+        return line.removesuffix("\n").removesuffix("\r")
+    if not sys.stdin.isatty():
+        raise click.UsageError("no password given and no terminal to ask for it: use "
+                               "--password-stdin (one line on stdin) or --password")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
 @in_app
-def member_create(ring_slug, name, email, password, role):
-    """Create an active member with an open account."""
+def create_active_member(ring_slug, name, email, password, role):
     from tauschring.db import atomic
     from tauschring.members.service import create_member
     from tauschring.rings.service import ring_by_slug
@@ -271,16 +303,29 @@ def serve(host, port, threads):
     host = host or settings.server_host
     port = port or settings.server_port
     from tauschring.app import serve_at
+    from tauschring.logs import log_requests_to
     from tauschring.mail.sender import MailWorker, settings_of
 
     links = serve_at(app, host, port)  # without [server] base_url: this address
     settings_of(app)  # a mistake in [mail] is told now, not in the worker
+    try:  # listen first: the address is announced only once it is ours
+        server = waitress.create_server(app, host=host, port=port,
+                                        threads=threads or settings.server_threads,
+                                        ident="Tauschring")
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    log_requests_to(sys.stdout, settings.server_log_format)
     MailWorker(app).start()
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"serving Tauschring on http://{shown}:{port}/, links in mails to {links} "
                "(Ctrl+C to stop)")
-    waitress.serve(app, host=host, port=port, threads=threads or settings.server_threads,
-                   ident="Tauschring")
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        click.echo("stopped")
+    finally:
+        server.close()
 
 
 @main.command()

@@ -43,6 +43,8 @@ class Settings:
     # Reverse proxies in front of the service whose X-Forwarded-* headers count.
     proxies: int = 0
     instance_path: str = "instance"
+    # How `tauschring serve` writes its access log: "text", "json" (JSON lines) or "off".
+    server_log_format: str = "text"
     source: str = "built-in defaults"
     extra: dict = field(default_factory=dict)
 
@@ -63,6 +65,7 @@ _KEYS = {
     ("server", "trusted_hosts"): ("trusted_hosts", list),
     ("server", "proxies"): ("proxies", int),
     ("server", "instance_path"): ("instance_path", str),
+    ("server", "log_format"): ("server_log_format", str),
 }
 
 
@@ -215,7 +218,14 @@ def base_url_host(base_url: str) -> str | None:
     return urlsplit(base_url).hostname if base_url else None
 
 
-_CHECKS = {"base_url": checked_base_url, "trusted_hosts": checked_hosts}
+def checked_log_format(value: str) -> str:
+    if value not in ("text", "json", "off"):
+        raise ValueError(f'must be "text", "json" or "off", not {value!r}')
+    return value
+
+
+_CHECKS = {"base_url": checked_base_url, "trusted_hosts": checked_hosts,
+           "server_log_format": checked_log_format}
 
 
 def _check_database_url(url: str) -> None:
