@@ -9,46 +9,25 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import SelectChoice
 
+from tauschring.admin.forms import (
+    AppointForm,
+    NewCoordinatorForm,
+    RingForm,
+)
 from tauschring.coordination.views import generate_password
 from tauschring.db import db
-from tauschring.emails import EmailAddress
 from tauschring.members import service as members
 from tauschring.members.models import Member
 from tauschring.rings import service as ring_service
 from tauschring.web.access import admin_required, current_actor
 from tauschring.web.forms import act
-from tauschring.web.minutes import HoursField
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 HOURS_HINT = _l("Hours and minutes as h:mm, or whole hours: e.g. -20 or 40:00. Empty: no limit.")
-
-
-class RingForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
-    slug = StringField(_l("Short name for addresses (slug)"),
-                       validators=[DataRequired(), Length(max=60)])
-    unit_name = StringField(_l("Name of the unit"), default="Talente",
-                            validators=[DataRequired(), Length(max=40)])
-    default_min_balance = HoursField(_l("Lowest allowed balance"), optional=True)
-    default_max_balance = HoursField(_l("Highest allowed balance"), optional=True)
-
-
-class AppointForm(FlaskForm):
-    # Any id is accepted: the service checks that it is an active member of the ring.
-    member_id = SelectField(_l("Member"), coerce=int, validate_choice=False)
-
-
-class NewCoordinatorForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), EmailAddress(),
-                                                          Length(max=254)])
-    password = PasswordField(_l("Password (optional)"), validators=[Length(max=1024)])
 
 
 @bp.route("/rings", methods=["GET", "POST"])

@@ -4,23 +4,20 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import (
-    BooleanField,
-    DateField,
-    HiddenField,
-    RadioField,
-    SelectField,
-    TextAreaField,
-)
-from wtforms.validators import DataRequired, InputRequired, Length
 
 from tauschring.db import atomic, db, utcnow
 from tauschring.errors import DomainError, NotFound
 from tauschring.exchanges import service as exchanges
+from tauschring.exchanges.forms import (
+    EmptyForm,
+    MessageForm,
+    ProposeForm,
+    ReasonForm,
+    ResolveForm,
+)
 from tauschring.exchanges.models import STATES
 from tauschring.market.service import get_talent
 from tauschring.members.models import Member
@@ -28,43 +25,8 @@ from tauschring.notifications import service as notifications
 from tauschring.paging import page_number, page_of, query_id
 from tauschring.web.access import coordinator_required, current_actor
 from tauschring.web.forms import act
-from tauschring.web.minutes import HoursField
 
 bp = Blueprint("exchanges", __name__)
-
-
-class ProposeForm(FlaskForm):
-    direction = RadioField(_l("What happened?"), choices=[
-        ("provided", _l("I did something for …")), ("received", _l("… did something for me"))],
-        default="received", validators=[InputRequired()])
-    partner = SelectField(_l("Other member"), coerce=int, validators=[InputRequired()])
-    minutes = HoursField(_l("Time (hours:minutes)"))
-    description = TextAreaField(_l("What was done?"),
-                                validators=[DataRequired(), Length(max=2000)])
-    performed_on = DateField(_l("Date"), validators=[InputRequired()])
-    talent_id = HiddenField()
-
-
-class ReasonForm(FlaskForm):
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=5000)])
-
-
-class MessageForm(FlaskForm):
-    message = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=5000)])
-
-
-class ResolveForm(FlaskForm):
-    decision = RadioField(_l("Decision"), choices=[
-        ("book", _l("Book the proposed time")), ("cancel", _l("Cancel (reverse a booking)")),
-        ("adjust", _l("Book a different time"))], validators=[InputRequired()])
-    minutes = HoursField(_l("Time for 'different time'"), optional=True)
-    note = TextAreaField(_l("Note to both parties"),
-                         validators=[DataRequired(), Length(max=5000)])
-    override_limits = BooleanField(_l("Book even if a limit is exceeded"))
-
-
-class EmptyForm(FlaskForm):
-    """Buttons without fields still carry the CSRF token."""
 
 
 def _partners() -> list[tuple[int, str]]:
