@@ -19,16 +19,20 @@ from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from werkzeug.routing import BuildError
-from wtforms import DateField, RadioField, SearchField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
 
 from tauschring.db import atomic, db, utcnow
 from tauschring.errors import Forbidden, Invalid
 from tauschring.limits import ID_MAX
 from tauschring.market import service
+from tauschring.market.forms import (
+    CategoryForm,
+    MarketFilter,
+    TalentForm,
+    choice,
+    no_nul,
+)
 from tauschring.market.models import Category
 from tauschring.members.models import Member
 from tauschring.members.service import visible_profile
@@ -37,27 +41,12 @@ from tauschring.rings.models import Ring
 from tauschring.web.access import coordinator_required, current_actor
 from tauschring.web.forms import show_error
 
-try:  # WTForms 3.3 wants choices as SelectChoice; older ones know tuples only.
-    from wtforms.fields.choices import SelectChoice as _choice
-except ImportError:  # pragma: no cover
-    def _choice(value, label):
-        return (value, label)
-
 bp = Blueprint("market", __name__)
 
 PER_PAGE = 20
 MAX_PAGE = 100_000
 
 KIND_LABELS = {"offer": _l("Offer"), "request": _l("Request")}
-
-
-def _no_nul(text):
-    # PostgreSQL cannot store or compare NUL characters; nobody types them.
-    return text.replace("\x00", "") if isinstance(text, str) else text
-
-
-def _strip(text):
-    return _no_nul(text).strip() if isinstance(text, str) else text
 
 
 @bp.context_processor
@@ -97,26 +86,8 @@ def _int_arg(name: str, default: int | None = None, maximum: int = ID_MAX) -> in
 
 # --- browsing --------------------------------------------------------------------
 
-class MarketFilter(FlaskForm):
-    """The market's filters: a GET form, so every view of the market is a link.
-
-    Each filter is read on its own; one that makes no sense is left out, not refused.
-    """
-
-    class Meta:
-        csrf = False
-
-    q = SearchField(_l("Search words"))
-    kind = SelectField(_l("Offers or requests"),
-                       choices=[_choice("", _l("Offers and requests")),
-                                _choice("offer", _l("Offers only")),
-                                _choice("request", _l("Requests only"))])
-    category = SelectField(_l("Category"))
-    district = StringField(_l("District or postcode"))
-
-
 def _text_arg(name: str, max_length: int) -> str:
-    return _no_nul(request.args.get(name, "")).strip()[:max_length]
+    return no_nul(request.args.get(name, "")).strip()[:max_length]
 
 
 @bp.route("/market")
@@ -135,8 +106,8 @@ def index():
 
     form = MarketFilter(data={**filters, "category": str(selected.id) if selected else ""},
                         formdata=None)
-    form.category.choices = [_choice("", _("All categories"))] + [
-        _choice(str(c.id), category_name(c)) for c in all_categories]
+    form.category.choices = [choice("", _("All categories"))] + [
+        choice(str(c.id), category_name(c)) for c in all_categories]
     page = page_of(db.session, service.current_talents(
         actor.ring_id, category_id=selected.id if selected else None, **filters),
         page=page_number(request.args.get("page"), MAX_PAGE), per_page=PER_PAGE)
@@ -193,27 +164,6 @@ def talent(talent_id: int):
 
 # --- posting and keeping one's own talents ---------------------------------------
 
-class TalentForm(FlaskForm):
-    kind = RadioField(_l("What is it?"), default="offer",
-                      choices=[_choice("offer", _l("An offer: I can do this for others")),
-                               _choice("request", _l("A request: I am looking for help"))])
-    title = StringField(_l("Title"), filters=[_strip],
-                        validators=[DataRequired(), Length(max=service.TITLE_MAX)])
-    description = TextAreaField(_l("Description"), filters=[_strip],
-                                validators=[Length(max=service.DESCRIPTION_MAX)])
-    # No category is preselected: people choose one rather than skip past it.
-    category = SelectField(_l("Category"), validators=[
-        DataRequired(message=_l("Please choose one of the categories."))])
-    # Browsers without a date picker show a text box; people there type 31.12.2025.
-    expires_on = DateField(_l("Current until (optional)"), validators=[Optional()],
-                           format=["%Y-%m-%d", "%d.%m.%Y"])
-
-    def fields(self) -> dict:
-        return {"kind": self.kind.data, "title": self.title.data,
-                "description": self.description.data,
-                "category_id": int(self.category.data), "expires_on": self.expires_on.data}
-
-
 FIELD_NAMES = {"category_id": "category"}
 
 
@@ -221,8 +171,8 @@ def _category_choices(form: TalentForm, ring_id: int, keep: Category | None = No
     choices = service.categories(db.session, ring_id)
     if keep is not None and keep not in choices:
         choices.append(keep)  # a talent stays in its category after it is deactivated
-    form.category.choices = [_choice("", _("Please choose"))] + [
-        _choice(str(c.id), category_name(c)) for c in choices]
+    form.category.choices = [choice("", _("Please choose"))] + [
+        choice(str(c.id), category_name(c)) for c in choices]
 
 
 def _lifetime_hint() -> str:
@@ -319,13 +269,6 @@ def _format_date(value) -> str:
 
 
 # --- categories (coordinators) ---------------------------------------------------
-
-class CategoryForm(FlaskForm):
-    name_de = StringField(_l("Name in German"), filters=[_strip],
-                          validators=[DataRequired(), Length(max=80)])
-    name_en = StringField(_l("Name in English (optional)"), filters=[_strip],
-                          validators=[Length(max=80)])
-
 
 @bp.route("/coordination/categories", methods=["GET", "POST"])
 @coordinator_required
