@@ -22,9 +22,20 @@ from tauschring.config import (
 from tauschring.db import db, engine_options, tune_engine
 from tauschring.i18n import _l
 
-ROOT = Path(__file__).resolve().parent.parent
-MIGRATIONS = ROOT / "migrations"
-TEMPLATES = ROOT / "templates"
+PACKAGE = Path(__file__).resolve().parent
+ROOT = PACKAGE.parent
+
+
+def _shipped_folder(name: str, marker: str) -> Path:
+    """The folder `name`: inside the installed package (a wheel carries it as
+    tauschring/<name>), else the repository's top-level folder (source tree,
+    editable install, tests)."""
+    inside = PACKAGE / name
+    return inside if (inside / marker).is_file() else ROOT / name
+
+
+MIGRATIONS = _shipped_folder("migrations", "env.py")
+TEMPLATES = _shipped_folder("templates", "base.html")
 
 csrf = CSRFProtect()
 migrate = Migrate()
@@ -42,9 +53,9 @@ UNTRUSTED_HOST = _l("This address is not served here. Please use the address of 
 def create_app(settings: Settings | None = None, **config) -> Flask:
     """Build the app from `settings` (default: the TOML file and environment)."""
     settings = settings or load_settings()
-    app = Flask("tauschring", root_path=str(Path(__file__).parent),
+    app = Flask("tauschring", root_path=str(PACKAGE),
                 template_folder=str(TEMPLATES),
-                static_folder=str(Path(__file__).parent / "static"),
+                static_folder=str(PACKAGE / "static"),
                 instance_path=str(Path(settings.instance_path).resolve()))
     database_url = _absolute_sqlite_url(settings.database_url)
     app.config.update(
@@ -59,7 +70,7 @@ def create_app(settings: Settings | None = None, **config) -> Flask:
         REMEMBER_COOKIE_HTTPONLY=True,
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_DEFAULT_LOCALE="de",
-        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
+        BABEL_TRANSLATION_DIRECTORIES=str(PACKAGE / "translations"),
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         JSON_SORT_KEYS=False,
         BASE_URL=settings.base_url or DEFAULT_BASE_URL,
