@@ -33,6 +33,29 @@ DESCRIPTIONS = {
     429: _l("Too many requests. Please wait a while."),
     500: _l("Something went wrong on our side. Please try again later."),
 }
+# The problems' titles, in the reader's language like their details (RFC 9457
+# allows a localised title; clients tell problems apart by `type` and `code`).
+TITLES = {
+    400: _l("Bad Request"),
+    401: _l("Unauthorized"),
+    403: _l("Forbidden"),
+    404: _l("Not Found"),
+    405: _l("Method Not Allowed"),
+    409: _l("Conflict"),
+    410: _l("Gone"),
+    412: _l("Precondition Failed"),
+    413: _l("Content Too Large"),
+    415: _l("Unsupported Media Type"),
+    422: _l("Unprocessable Content"),
+    428: _l("Precondition Required"),
+    429: _l("Too Many Requests"),
+    500: _l("Internal Server Error"),
+    503: _l("Service Unavailable"),
+}
+ERROR_TITLE = _l("Error")
+# Titles passed in as English text (by callers outside this module) are translated too.
+_ENGLISH_TITLES = {str(HTTPStatus(status).phrase): status for status in TITLES} | {
+    "Unprocessable Entity": 422, "Payload Too Large": 413, "Request Entity Too Large": 413}
 CSRF_FAILED = _l("The form has expired or was not sent from this site. Please go back, "
                  "reload the page and try again.")
 
@@ -43,8 +66,10 @@ def is_api_request() -> bool:
 
 def problem(status: int, title: str, detail: str, code: str, errors: dict | None = None,
             headers: dict | None = None, **extra):
-    body = {"type": PROBLEM_TYPE + code, "title": title, "status": status, "detail": detail,
-            "code": code}
+    if isinstance(title, str) and title in _ENGLISH_TITLES:
+        title = _status_title(_ENGLISH_TITLES[title])
+    body = {"type": PROBLEM_TYPE + code, "title": str(title), "status": status,
+            "detail": detail, "code": code}
     if errors:
         body["errors"] = errors
     body.update({k: v for k, v in extra.items() if v is not None})
@@ -57,10 +82,13 @@ def problem(status: int, title: str, detail: str, code: str, errors: dict | None
 
 
 def _status_title(status: int) -> str:
+    """The status's title in the reader's language."""
+    if status in TITLES:
+        return str(TITLES[status])
     try:
         return HTTPStatus(status).phrase
     except ValueError:
-        return "Error"
+        return str(ERROR_TITLE)
 
 
 def handle_domain_error(error: DomainError):
@@ -113,7 +141,7 @@ def handle_http_exception(error: HTTPException):
     data = getattr(error, "data", None) or {}
     messages = data.get("messages")
     if status == 400:
-        return problem(400, "Bad Request", str(MALFORMED_JSON),
+        return problem(400, _status_title(400), str(MALFORMED_JSON),
                        "malformed_json", errors=_flatten(messages) if messages else None)
     if messages is not None:
         return problem(status, _status_title(status), str(VALIDATION_FAILED),

@@ -1,7 +1,8 @@
 """Language: German by default, English on request; the choice sticks.
 
 Pages: the logged-in member's own language (saved with the profile), else
-the `lang` cookie set by the switch, else German. The API (/api/): the
+the `lang` cookie set by the switch, else (a first visit) the best match of
+the browser's Accept-Language header, else German. The API (/api/): the
 calling member's language (bearer token or session cookie), else the best
 match of the Accept-Language header, else German. Outside a request (the
 command line) messages are English.
@@ -34,7 +35,25 @@ def select_locale() -> str:
     if current_user.is_authenticated and current_user.language in LANGUAGES:
         return current_user.language
     cookie = request.cookies.get(COOKIE)
-    return cookie if cookie in LANGUAGES else "de"
+    if cookie in LANGUAGES:
+        return cookie
+    return _browser_language()
+
+
+def _browser_language() -> str:
+    """What the browser asks for, if the ring speaks it; else German.
+
+    The answer then depends on the header: caches are told so (Vary).
+    """
+    g.language_from_header = True
+    return request.accept_languages.best_match(LANGUAGES) or "de"
+
+
+@bp.after_app_request
+def vary_by_language(response):
+    if getattr(g, "language_from_header", False) or request.path.startswith("/api/"):
+        response.vary.add("Accept-Language")
+    return response
 
 
 def _api_language() -> str:
@@ -47,7 +66,7 @@ def _api_language() -> str:
     language = getattr(g, "api_language", None)
     if language in LANGUAGES:
         return language
-    return request.accept_languages.best_match(LANGUAGES) or "de"
+    return _browser_language()
 
 
 @bp.route("/language", methods=["POST"])
