@@ -134,7 +134,7 @@ def test_with_a_base_url_another_host_is_refused_with_400_on_pages_and_api(build
     email = member_in(app)
     refused = ask_for_reset(app, email, host="evil.example")
     assert refused.status_code == 400
-    assert "not served here" in refused.get_data(as_text=True)
+    assert "hier nicht bedient" in refused.get_data(as_text=True)  # German first
     assert mails(app) == []
 
     client = app.test_client()
