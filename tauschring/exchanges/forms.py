@@ -9,6 +9,7 @@ from wtforms import (
     DateField,
     HiddenField,
     RadioField,
+    SelectChoice,
     SelectField,
     TextAreaField,
 )
@@ -19,7 +20,8 @@ from tauschring.web.minutes import HoursField
 
 class ProposeForm(FlaskForm):
     direction = RadioField(_l("What happened?"), choices=[
-        ("provided", _l("I did something for …")), ("received", _l("… did something for me"))],
+        SelectChoice("provided", _l("I did something for …")),
+        SelectChoice("received", _l("… did something for me"))],
         default="received", validators=[InputRequired()])
     partner = SelectField(_l("Other member"), coerce=int, validators=[InputRequired()])
     minutes = HoursField(_l("Time (hours:minutes)"))
@@ -39,8 +41,9 @@ class MessageForm(FlaskForm):
 
 class ResolveForm(FlaskForm):
     decision = RadioField(_l("Decision"), choices=[
-        ("book", _l("Book the proposed time")), ("cancel", _l("Cancel (reverse a booking)")),
-        ("adjust", _l("Book a different time"))], validators=[InputRequired()])
+        SelectChoice("book", _l("Book the proposed time")),
+        SelectChoice("cancel", _l("Cancel (reverse a booking)")),
+        SelectChoice("adjust", _l("Book a different time"))], validators=[InputRequired()])
     minutes = HoursField(_l("Time for 'different time'"), optional=True)
     note = TextAreaField(_l("Note to both parties"),
                          validators=[DataRequired(), Length(max=5000)])

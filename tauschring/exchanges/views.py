@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from tauschring.db import atomic, db, utcnow
 from tauschring.errors import DomainError, NotFound
@@ -29,13 +30,13 @@ from tauschring.web.forms import act
 bp = Blueprint("exchanges", __name__)
 
 
-def _partners() -> list[tuple[int, str]]:
+def _partners() -> list[SelectChoice]:
     members = db.session.scalars(
         select(Member).where(Member.ring_id == current_user.ring_id,
                              Member.status == "active",
                              Member.account_id != current_user.account_id)
         .order_by(Member.name)).all()
-    return [(m.id, m.name) for m in members]
+    return [SelectChoice(m.id, m.name) for m in members]
 
 
 @bp.route("/exchanges")
