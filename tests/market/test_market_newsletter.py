@@ -9,6 +9,7 @@ from pypdf import PdfReader
 
 from tauschring.db import atomic, utcnow
 from tauschring.market.service import withdraw_talent
+from tauschring.statements.years import RING_TIMEZONE
 
 
 def pdf_text(data: bytes) -> str:
@@ -46,7 +47,7 @@ def test_the_newsletter_lists_every_current_talent_and_no_other(world, market):
     response = market.browser(karin).get("/coordination/newsletter.pdf")
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
-    today = utcnow().date().isoformat()
+    today = utcnow().astimezone(RING_TIMEZONE).date().isoformat()  # the ring's day, not UTC's
     assert response.headers["Content-Disposition"] == (
         f"attachment; filename=marktzeitung-sonnenberg-{today}.pdf")
 
