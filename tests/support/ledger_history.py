@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from tauschring.actors import Actor
 from tauschring.db import atomic, db
 from tauschring.exchanges import service as exchanges
 from tauschring.exchanges.models import ExchangeEvent
@@ -25,12 +24,12 @@ from tauschring.ledger.models import Account
 from tauschring.market.models import Category
 from tauschring.members import service as members
 from tauschring.rings.models import Ring
+from tests.support.app import PASSWORD, Person
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CLOCKED = ("tauschring.ledger.service", "tauschring.exchanges.service",
            "tauschring.members.service")
 YEARS = (2023, 2024, 2025)
-PASSWORD = "correct horse battery"
 
 
 def berlin(*args) -> datetime:
@@ -89,22 +88,6 @@ def category_ids(ring_id: int) -> list[int]:
     db.session.rollback()
     return list(db.session.scalars(sa.select(Category.id).where(Category.ring_id == ring_id)
                                    .order_by(Category.position)))
-
-
-@dataclass
-class Person:
-    id: int
-    ring_id: int
-    account_id: int
-    email: str
-    name: str
-    role: str
-    password: str = PASSWORD
-
-    @property
-    def actor(self) -> Actor:
-        return Actor(ring_id=self.ring_id, member_id=self.id, role=self.role,
-                     account_id=self.account_id)
 
 
 def make_member(clock, ring, name, moment, *, role="member", account_id=None):
