@@ -9,7 +9,6 @@ a token stop working at once.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 
 from sqlalchemy import delete, select
@@ -32,11 +31,8 @@ def start_session(session: Session, member_id: int) -> str:
 
 def session_member_id(session: Session, key: str) -> int | None:
     """The member a session key belongs to, while the session lasts."""
-    row = session.execute(select(LoginSession.member_id, LoginSession.key_hash)
-                          .where(LoginSession.key_hash == digest(key))).first()
-    if row is None or not hmac.compare_digest(row.key_hash, digest(key)):
-        return None
-    return row.member_id
+    return session.scalar(select(LoginSession.member_id)
+                          .where(LoginSession.key_hash == digest(key)))
 
 
 def end_session(session: Session, key: str) -> None:

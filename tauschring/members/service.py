@@ -585,7 +585,7 @@ def request_password_reset(session: Session, email: str) -> None:
 def _password_fingerprint(member: Member) -> str:
     """Changes with every new password, so a reset link works once only. A digest,
     because the link's payload is readable and must not carry part of the hash."""
-    return hashlib.sha256(member.password_hash.encode()).hexdigest()[:16]
+    return _fingerprint(member.password_hash)
 
 
 def member_for_reset_token(session: Session, token: str) -> Member:

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from tauschring import backup as backups
 from tauschring.db import atomic, db
 from tauschring.ledger import service
+from tests.support.commands import refused
 from tests.support.databases import postgres_database
 
 COMMAND = Path(sys.executable).with_name("tauschring")
@@ -36,16 +37,6 @@ def tauschring(*args, database_url: str, cwd: Path) -> subprocess.CompletedProce
     env["TAUSCHRING_DATABASE_URL"] = database_url
     return subprocess.run([str(COMMAND), *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=300)
-
-
-def refused(done: subprocess.CompletedProcess) -> str:
-    """Non-zero exit, exactly one line on stderr, no traceback: that line."""
-    shown = f"exit {done.returncode}\n{done.stdout}\n{done.stderr}"
-    assert done.returncode != 0, shown
-    assert "Traceback" not in done.stdout + done.stderr, shown
-    lines = done.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), shown
-    return lines[0]
 
 
 def heads(output: str) -> dict[str, tuple[int, str]]:

@@ -39,6 +39,7 @@ from tauschring.app import MIGRATIONS
 from tauschring.db import db
 from tauschring.members.passwords import verify_password
 from tests.support.app import make_app
+from tests.support.commands import refused
 from tests.support.databases import postgres_database
 
 COMMAND = Path(sys.executable).with_name("tauschring")
@@ -58,16 +59,6 @@ def tauschring(*args, database_url: str, cwd: Path, stdin=subprocess.DEVNULL,
     return subprocess.run([str(COMMAND), *args], cwd=cwd, env=environment(database_url, **env),
                           stdin=stdin, input=input, capture_output=True, text=True,
                           timeout=180)
-
-
-def refused(done: subprocess.CompletedProcess) -> str:
-    """Non-zero exit, exactly one line on stderr, no traceback: that line."""
-    shown = f"exit {done.returncode}\n{done.stdout}\n{done.stderr}"
-    assert done.returncode != 0, shown
-    assert "Traceback" not in done.stdout + done.stderr, shown
-    lines = done.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), shown
-    return lines[0]
 
 
 def in_terminal(*args, database_url: str, cwd: Path, answers: dict[str, str],
