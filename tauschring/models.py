@@ -10,10 +10,27 @@ from tauschring.mail.models import OutgoingMail
 from tauschring.market.models import Category, Talent
 from tauschring.members.models import Member
 from tauschring.notifications.models import Notification
+from tauschring.office.models import (  # noqa: F401
+    Authorisation, Batch, BatchTransfer, MemberNumber, OfficeCounter, PostalChoice, ProxyAction)
+from tauschring.regions.models import (
+    FamilyService,
+    HelpRequest,
+    Region,
+    RegionContact,
+    RingCoverage,
+)
 from tauschring.rings.models import Ring
+from tauschring.away.models import Away  # noqa: F401  (ring life: away ... documents)
+from tauschring.digest.models import (  # noqa: F401
+    DigestSent, InactivityRule, MailPreference, ReminderSent)
+from tauschring.documents.models import Document  # noqa: F401
+from tauschring.events.models import CalendarFeed, Event, EventAttendance  # noqa: F401
+from tauschring.feedback.models import Feedback  # noqa: F401
+from tauschring.news.models import News  # noqa: F401
 
 __all__ = [
     "Account", "ApiToken", "Category", "Entry", "Exchange", "ExchangeEvent", "FeeCharge",
     "IdempotentResponse", "LoggedAction", "LoginFailure", "LoginSession", "Member", "Notification",
     "OutgoingMail", "Ring", "Talent", "Transfer",
+    "Region", "RingCoverage", "RegionContact", "FamilyService", "HelpRequest",
 ]

@@ -57,12 +57,13 @@ def init_api(app: Flask) -> None:
     from tauschring.ledger.api import blp as ledger
     from tauschring.market.api import blp as talents
     from tauschring.members.api import blp as members
+    from tauschring.office.api import blp as office
     from tauschring.reports.api import blp as reports
     from tauschring.rings.api import blp as rings
     from tauschring.statements.api import blp as statements
 
     for blueprint in (tokens, rings, members, talents, ledger, exchanges, statements, reports,
-                      imports):
+                      imports, office):
         # Registered as "Members", "Ledger", ...: the OpenAPI tags, and free of
         # clashes with the web pages' blueprints ("members", ...).
         api.register_blueprint(blueprint, name=blueprint.name.capitalize())

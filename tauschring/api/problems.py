@@ -100,6 +100,9 @@ def handle_domain_error(error: DomainError):
         return render_template("error.html", status=error.status, message=message), \
             error.status, headers
     errors = {error.field: [message]} if error.field else None
+    if getattr(error, "field_errors", None):  # several fields at once (a batch's rows)
+        errors = {name: [str(m) for m in messages]
+                  for name, messages in error.field_errors.items()}
     if errors is None and error.status == 422:
         errors = {"_body": [message]}  # every 422 names what is wrong
     return problem(error.status, _status_title(error.status), message, error.code,
