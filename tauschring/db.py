@@ -125,7 +125,7 @@ def atomic(fn: Callable[..., T], /, *args, **kwargs) -> T:
     a refused request changes nothing.
     """
     session: Session = db.session
-    with _writer_queue(session):
+    with writer_queue(session.get_bind()):
         return _run(session, fn, args, kwargs)
 
 
@@ -136,8 +136,8 @@ _queues: dict[str, threading.RLock] = {}
 _queues_lock = threading.Lock()
 
 
-def _writer_queue(session: Session):
-    bind = session.get_bind()
+def writer_queue(bind: Engine):
+    """SQLite: the lock this process's writers of the database queue on."""
     if bind.dialect.name != "sqlite":
         return contextlib.nullcontext()
     with _queues_lock:

@@ -9,16 +9,17 @@ accounts, ring) rules out deadlocks between writers.
 from __future__ import annotations
 
 from flask import current_app, has_app_context
-from sqlalchemy import Row, bindparam, insert, select, update
+from sqlalchemy import Row, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from tauschring import auditlog
 from tauschring.actors import Actor
-from tauschring.db import utcnow
-from tauschring.errors import Conflict, Invalid, NotFound
+from tauschring.db import db
+from tauschring.errors import Conflict, DomainError, Invalid, NotFound
 from tauschring.i18n import Hours, _l
-from tauschring.ledger.chain import transfer_hash
-from tauschring.ledger.models import Account, Entry, Transfer
+from tauschring.ledger import booking
+from tauschring.ledger.models import Account, Transfer
 from tauschring.members.models import Member
 from tauschring.rings.models import Ring
 from tauschring.text import check_text
@@ -75,21 +76,8 @@ def association_account(session: Session, ring_id: int) -> Account:
     return account
 
 
-ACCOUNTS, TRANSFERS, ENTRIES, RINGS = (Account.__table__, Transfer.__table__,
-                                       Entry.__table__, Ring.__table__)
-_ACCOUNT_LOCK = (select(ACCOUNTS.c.id, ACCOUNTS.c.ring_id, ACCOUNTS.c.kind, ACCOUNTS.c.status,
-                        ACCOUNTS.c.balance, ACCOUNTS.c.min_balance, ACCOUNTS.c.max_balance)
-                 .where(ACCOUNTS.c.id.in_(bindparam("ids", expanding=True)))
-                 .order_by(ACCOUNTS.c.id).with_for_update())
-_RING_LOCK = (select(RINGS.c.id, RINGS.c.default_min_balance, RINGS.c.default_max_balance,
-                     RINGS.c.chain_length, RINGS.c.chain_head)
-              .where(RINGS.c.id == bindparam("ring_id")).with_for_update())
-_NEW_TRANSFER = insert(TRANSFERS).returning(TRANSFERS.c.id)
-_NEW_ENTRIES = insert(ENTRIES)
-_SET_BALANCE = (update(ACCOUNTS).where(ACCOUNTS.c.id == bindparam("account_id"))
-                .values(balance=bindparam("new_balance")))
-_SET_HEAD = (update(RINGS).where(RINGS.c.id == bindparam("ring_id"))
-             .values(chain_length=bindparam("seq"), chain_head=bindparam("head")))
+ACCOUNTS = Account.__table__
+_ACCOUNT_LOCK = booking.ACCOUNT_LOCK
 
 
 def lock_accounts(session: Session, ring_id: int, ids: dict[str, int]) -> dict[str, Row]:
@@ -99,17 +87,25 @@ def lock_accounts(session: Session, ring_id: int, ids: dict[str, int]) -> dict[s
     """
     rows = session.connection().execute(_ACCOUNT_LOCK, {"ids": sorted(set(ids.values()))})
     by_id = {row.id: row for row in rows}
-    found = {}
-    for field, account_id in ids.items():
-        account = by_id.get(account_id)
-        if account is None or account.ring_id != ring_id:
-            raise Invalid(_l("Account %(id)s does not exist in this ring.", id=account_id),
-                          code="account_not_found", field=field)
-        if account.status != "open":
-            raise Invalid(_l("This account is closed or not yet open: it takes no bookings."),
-                          code="account_not_open", field=field)
-        found[field] = account
-    return found
+    return {field: booking._open_account(by_id, ring_id, account_id, field)
+            for field, account_id in ids.items()}
+
+
+def checked_request(*, debit_account_id: int, credit_account_id: int, minutes: int,
+                    memo: str = "", booked_by_id: int | None = None,
+                    exchange_id: int | None = None, reverses_id: int | None = None,
+                    override_reason: str | None = None) -> booking.Request:
+    """A booking's checks that need no database: the amount, two accounts, the texts."""
+    check_minutes(minutes)
+    if debit_account_id == credit_account_id:
+        raise Invalid(_l("A transfer needs two different accounts."), code="same_account",
+                      field="credit_account_id")
+    memo = check_text((memo or "").strip(), "memo", multiline=False,
+                      quoting=exchange_id is not None or reverses_id is not None)
+    if override_reason is not None:
+        override_reason = check_text(override_reason.strip(), "reason", multiline=True) or None
+    return booking.Request(debit_account_id, credit_account_id, minutes, memo, booked_by_id,
+                           exchange_id, reverses_id, override_reason)
 
 
 def book(session: Session, *, ring_id: int, debit_account_id: int, credit_account_id: int,
@@ -125,53 +121,44 @@ def book(session: Session, *, ring_id: int, debit_account_id: int, credit_accoun
     Must run inside `atomic`; writes but does not commit.
 
     The hot path of the whole ledger, so it speaks SQL (Core) rather than
-    going through the ORM's unit of work; it locks both accounts, then the
-    ring's chain head, which it holds only for the few statements that write.
+    going through the ORM's unit of work: `booking.book_many` with one request
+    (it locks both accounts, then the ring's chain head). `book_now` books
+    the same in a transaction of its own, grouped with concurrent bookings.
     """
-    check_minutes(minutes)
-    if debit_account_id == credit_account_id:
-        raise Invalid(_l("A transfer needs two different accounts."), code="same_account",
-                      field="credit_account_id")
-    memo = check_text((memo or "").strip(), "memo", multiline=False,
-                      quoting=exchange_id is not None or reverses_id is not None)
-    if override_reason is not None:
-        override_reason = check_text(override_reason.strip(), "reason", multiline=True) or None
+    request = checked_request(
+        debit_account_id=debit_account_id, credit_account_id=credit_account_id,
+        minutes=minutes, memo=memo, booked_by_id=booked_by_id, exchange_id=exchange_id,
+        reverses_id=reverses_id, override_reason=override_reason)
     session.flush()  # e.g. an account opened by the caller a moment ago
-    connection = session.connection()
-    accounts = lock_accounts(session, ring_id, {"debit_account_id": debit_account_id,
-                                                "credit_account_id": credit_account_id})
-    debit, credit = accounts["debit_account_id"], accounts["credit_account_id"]
-    ring = connection.execute(_RING_LOCK, {"ring_id": ring_id}).one()
-    debit_after, credit_after = debit.balance - minutes, credit.balance + minutes
-    if override_reason is None:
-        _check_limits(session, debit, debit_after, credit, credit_after, ring)
-
-    booked_at = utcnow()
-    seq = ring.chain_length + 1
-    fields = dict(ring_id=ring_id, seq=seq, debit_account_id=debit.id,
-                  credit_account_id=credit.id, minutes=minutes, memo=memo,
-                  booked_at=booked_at, booked_by_id=booked_by_id, exchange_id=exchange_id,
-                  reverses_id=reverses_id, override_reason=override_reason)
-    digest = transfer_hash(ring.chain_head, **fields)
-    transfer_id = connection.execute(_NEW_TRANSFER, {**fields, "hash": digest}).scalar_one()
-    connection.execute(_NEW_ENTRIES, [
-        {"transfer_id": transfer_id, "account_id": debit.id,
-         "counterparty_account_id": credit.id, "minutes": -minutes,
-         "balance_after": debit_after, "booked_at": booked_at},
-        {"transfer_id": transfer_id, "account_id": credit.id,
-         "counterparty_account_id": debit.id, "minutes": minutes,
-         "balance_after": credit_after, "booked_at": booked_at}])
-    connection.execute(_SET_BALANCE, [{"account_id": debit.id, "new_balance": debit_after},
-                                      {"account_id": credit.id, "new_balance": credit_after}])
-    connection.execute(_SET_HEAD, {"ring_id": ring_id, "seq": seq, "head": digest})
-    _forget_loaded(session, ring_id, debit.id, credit.id)
-    transfer = Transfer(id=transfer_id, hash=digest, **fields)
+    [outcome] = booking.book_many(session.connection(), ring_id, [request])
+    if isinstance(outcome, DomainError):
+        raise outcome
+    _forget_loaded(session, ring_id, debit_account_id, credit_account_id)
+    transfer = Transfer(**outcome)
     make_transient_to_detached(transfer)
     session.add(transfer)
     return transfer
 
 
-def _check_limits(session: Session, debit, debit_after: int, credit, credit_after: int,
+def book_now(*, ring_id: int, debit_account_id: int, credit_account_id: int, minutes: int,
+             memo: str = "", booked_by_id: int | None = None, exchange_id: int | None = None,
+             reverses_id: int | None = None, override_reason: str | None = None,
+             engine: Engine | None = None) -> Transfer:
+    """`book` in a transaction of its own, committed before it returns: the
+    bookings of one ring sent at the same moment share one transaction and one
+    commit (group commit, `booking.BookingQueue`). Raises the same refusals as
+    `book`, and a refused booking changes nothing. Needs an app context unless
+    `engine` is given. The transfer returned belongs to no session.
+    """
+    request = checked_request(
+        debit_account_id=debit_account_id, credit_account_id=credit_account_id,
+        minutes=minutes, memo=memo, booked_by_id=booked_by_id, exchange_id=exchange_id,
+        reverses_id=reverses_id, override_reason=override_reason)
+    queue = booking.queue_for(engine if engine is not None else db.engine, ring_id)
+    return Transfer(**queue.submit(request))
+
+
+def check_limits(session, debit, debit_after: int, credit, credit_after: int,
                   ring) -> None:
     low, _ = effective_limits(debit, ring)
     if low is not None and debit_after < low:
@@ -241,6 +228,21 @@ def book_by_coordinator(session: Session, actor: Actor, *, debit_account_id: int
     return book(session, ring_id=actor.ring_id, debit_account_id=debit_account_id,
                 credit_account_id=credit_account_id, minutes=minutes, memo=memo,
                 booked_by_id=actor.member_id, override_reason=override_reason)
+
+
+def book_by_coordinator_now(actor: Actor, *, debit_account_id: int, credit_account_id: int,
+                            minutes: int, memo: str, override_limits: bool = False,
+                            reason: str | None = None) -> Transfer:
+    """`book_by_coordinator` committed at once, grouped with concurrent bookings
+    of the ring (`book_now`)."""
+    actor.require_coordinator()
+    if not (memo or "").strip():
+        raise Invalid(_l("A manual booking needs a memo."), code="memo_required",
+                      field="memo")
+    override_reason = _override_reason(override_limits, reason)
+    return book_now(ring_id=actor.ring_id, debit_account_id=debit_account_id,
+                    credit_account_id=credit_account_id, minutes=minutes, memo=memo,
+                    booked_by_id=actor.member_id, override_reason=override_reason)
 
 
 def _override_reason(override_limits: bool, reason: str | None) -> str | None:
