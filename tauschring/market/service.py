@@ -5,18 +5,20 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from tauschring import auditlog
 from tauschring.actors import Actor
+from tauschring.away.models import Away
 from tauschring.db import utcnow
 from tauschring.errors import Forbidden, Invalid, NotFound
 from tauschring.i18n import _l
 from tauschring.market.models import KINDS, Category, Talent
 from tauschring.members.models import Member
 from tauschring.rings.models import Ring
-from tauschring.textsearch import contains, every_word
+from tauschring.search import talents as talent_search
+from tauschring.textsearch import contains
 
 # What families and seniors ask for most; every ring starts with these.
 DEFAULT_CATEGORIES = [
@@ -263,8 +265,10 @@ def current_talents(actor_ring_id: int, *, kind: str | None = None,
                     today: date | None = None) -> Select:
     """Active, unexpired talents of active members, newest first.
 
-    `q` matches every word in title or description (case-insensitive);
-    `district` matches the member's district or postcode.
+    `q`: every word matches title or description in German (tauschring/search:
+    stems, compound words, misspellings), the best matches first; `district`
+    matches the member's district or postcode. Talents of members who are away
+    are left out.
     """
     today = today or utcnow().date()
     statement = (select(Talent).join(Member, Member.id == Talent.member_id)
@@ -281,7 +285,10 @@ def current_talents(actor_ring_id: int, *, kind: str | None = None,
     if district and district.strip():
         statement = statement.where(or_(contains(Member.district, district.strip()),
                                         contains(Member.postcode, district.strip())))
-    return statement.where(every_word(q, Talent.title, Talent.description))
+    # Away mode: a member away until a day has their talents hidden until then.
+    statement = statement.where(~exists().where(Away.member_id == Talent.member_id,
+                                                Away.until >= today))
+    return talent_search.search(statement, q)
 
 
 def talents_of_member(member_id: int) -> Select:

@@ -1,0 +1,177 @@
+"""Searching talents in German, ranked by relevance, on both engines.
+
+PostgreSQL: full-text search with the `german` configuration (stemming,
+prefixes for compound words: "Fahrrad" finds "Fahrradreparatur") and, for
+misspelt words, trigram similarity of `pg_trgm` ("Rasenmahen" finds
+"Rasenmähen"); ranked by ts_rank (title weighs more than the description)
+plus the title's word similarity.
+
+SQLite: an FTS5 index (`talent_search`, made by migration 0007; Unicode
+tokenizer without diacritics) of the talents' stemmed words, kept current
+here whenever a talent is written; a misspelt word is matched through the
+index's vocabulary (`talent_search_vocab`) by similarity; ranked by bm25
+(title ten times the description).
+
+Each word of a query must match (as itself, a longer word it begins, or a
+near spelling); the talents that match best come first.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from difflib import SequenceMatcher
+
+from sqlalchemy import ColumnElement, Float, Select, event, false, literal, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.types import Boolean
+
+from tauschring.market.models import Talent
+from tauschring.search.german import query_words, stemmed, stems
+
+# How alike a misspelt word must be to a word of a talent: pg_trgm's word
+# similarity on PostgreSQL, difflib's ratio of the stems on SQLite.
+PG_WORD_SIMILARITY = 0.6
+SQLITE_SIMILARITY = 0.8
+TITLE_WEIGHT = 10.0
+
+
+def _fts_phrase(stem: str) -> str:
+    return '"' + stem.replace('"', "") + '"*'
+
+
+class TalentMatches(ColumnElement):
+    """True for a talent every word of `q` matches (see the module's docstring)."""
+
+    type = Boolean()
+    inherit_cache = False
+
+    def __init__(self, q: str):
+        self.words = query_words(q)
+        self.stems = [stems(word)[0] if stems(word) else word for word in self.words]
+
+
+class TalentRelevance(ColumnElement):
+    """How well a talent matches `q`: the higher, the better."""
+
+    type = Float()
+    inherit_cache = False
+
+    def __init__(self, q: str):
+        self.words = query_words(q)
+        self.stems = [stems(word)[0] if stems(word) else word for word in self.words]
+
+
+def search(statement: Select, q: str | None) -> Select:
+    """`statement` (talents) narrowed to those matching every word of `q`, the best
+    first. No search (empty `q`): unchanged. A search without any word ("%",
+    "?!"): finds nothing."""
+    if not (q or "").strip():
+        return statement
+    element = TalentMatches(q)
+    if not element.words:
+        return statement.where(false())
+    return statement.where(element).order_by(None).order_by(
+        TalentRelevance(q).desc(), Talent.created_at.desc(), Talent.id.desc())
+
+
+# --- PostgreSQL ---------------------------------------------------------------------
+
+def _pg_document(compiler, **kw) -> str:
+    title = compiler.process(Talent.__table__.c.title, **kw)
+    description = compiler.process(Talent.__table__.c.description, **kw)
+    return title, description
+
+
+@compiles(TalentMatches, "postgresql")
+def _pg_matches(element, compiler, **kw):
+    title, description = _pg_document(compiler, **kw)
+    document = f"(coalesce({title}, '') || ' ' || coalesce({description}, ''))"
+    clauses = []
+    for word in element.words:
+        prefix = compiler.process(literal(word + ":*"), **kw)
+        similar = compiler.process(literal(word), **kw)
+        # A stop word ("über", "zum") has no German lexeme: as it is written, then.
+        clauses.append(
+            f"(to_tsvector('german', {document}) @@ to_tsquery('german', {prefix}) "
+            f"OR to_tsvector('simple', {document}) @@ to_tsquery('simple', {prefix}) "
+            f"OR word_similarity({similar}, {document}) >= {PG_WORD_SIMILARITY})")
+    return "(" + " AND ".join(clauses) + ")"
+
+
+@compiles(TalentRelevance, "postgresql")
+def _pg_relevance(element, compiler, **kw):
+    title, description = _pg_document(compiler, **kw)
+    query = " | ".join(word + ":*" for word in element.words)
+    tsquery = f"to_tsquery('german', {compiler.process(literal(query), **kw)})"
+    vector = (f"(setweight(to_tsvector('german', coalesce({title}, '')), 'A') || "
+              f"setweight(to_tsvector('german', coalesce({description}, '')), 'B'))")
+    said = compiler.process(literal(" ".join(element.words)), **kw)
+    return f"(ts_rank({vector}, {tsquery}) + word_similarity({said}, {title}))"
+
+
+# --- SQLite -------------------------------------------------------------------------
+
+def _sqlite_word_query(element, index: int, compiler, **kw) -> str:
+    """The FTS5 query for one word: its stem as a prefix, OR index words spelt alike."""
+    stem = element.stems[index]
+    exact = compiler.process(literal(_fts_phrase(stem)), **kw)
+    near = compiler.process(literal(stem), **kw)
+    alike = ("(SELECT group_concat('\"' || term || '\"', ' OR ') FROM talent_search_vocab "
+             f"WHERE tauschring_similar(term, {near}))")
+    return f"({exact} || coalesce(' OR ' || {alike}, ''))"
+
+
+@compiles(TalentMatches, "sqlite")
+def _sqlite_matches(element, compiler, **kw):
+    talent_id = compiler.process(Talent.__table__.c.id, **kw)
+    clauses = [f"{talent_id} IN (SELECT rowid FROM talent_search WHERE talent_search MATCH "
+               f"{_sqlite_word_query(element, i, compiler, **kw)})"
+               for i in range(len(element.words))]
+    return "(" + " AND ".join(clauses) + ")"
+
+
+@compiles(TalentRelevance, "sqlite")
+def _sqlite_relevance(element, compiler, **kw):
+    talent_id = compiler.process(Talent.__table__.c.id, **kw)
+    words = " OR ".join(f"({_sqlite_word_query(element, i, compiler, **kw)})"
+                        for i in range(len(element.words)))
+    # bm25 is lower for better matches: negated, so that higher is better here too.
+    return (f"coalesce((SELECT -bm25(talent_search, {TITLE_WEIGHT}, 1.0) FROM talent_search "
+            f"WHERE talent_search MATCH {words} AND rowid = {talent_id}), 0)")
+
+
+def _similar(term, stem) -> bool:
+    if not isinstance(term, str) or not isinstance(stem, str) or abs(len(term) - len(stem)) > 2:
+        return False
+    return SequenceMatcher(None, term, stem).ratio() >= SQLITE_SIMILARITY
+
+
+@event.listens_for(Engine, "connect")
+def _register_similarity(dbapi_connection, _record):
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.create_function("tauschring_similar", 2, _similar, deterministic=True)
+
+
+# --- keeping SQLite's index current -------------------------------------------------
+
+@event.listens_for(Session, "after_flush")
+def _index_talents(session: Session, _context) -> None:
+    """Every talent written is (re)indexed in the same transaction (SQLite only)."""
+    written = [obj for obj in (*session.new, *session.dirty) if isinstance(obj, Talent)]
+    removed = [obj for obj in session.deleted if isinstance(obj, Talent)]
+    if not written and not removed:
+        return
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    for talent in (*written, *removed):
+        connection.execute(text("DELETE FROM talent_search WHERE rowid = :id"),
+                           {"id": talent.id})
+    for talent in written:
+        connection.execute(text("INSERT INTO talent_search (rowid, title, body) "
+                                "VALUES (:id, :title, :body)"),
+                           {"id": talent.id, "title": stemmed(talent.title),
+                            "body": stemmed(talent.description)})
+

@@ -1,0 +1,82 @@
+"""Search that understands German, on both engines: inflected words, compound
+words, umlauts and misspellings find their talent, the best match first."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from tauschring.actors import Actor
+from tauschring.db import atomic, db
+from tauschring.market import service as market
+from tauschring.market.models import Category, Talent
+
+TALENTS = [
+    ("Hilfe im Garten", "Unkraut jäten, Beete umgraben, Hecke schneiden."),
+    ("Fahrrad reparieren", "Platten flicken und Bremsen einstellen."),
+    ("Rasenmähen", "Ich mähe Ihren Rasen mit meinem Mäher."),
+    ("Kinderbetreuung am Nachmittag", "Hausaufgaben begleiten, spielen, vorlesen."),
+    ("Computerhilfe für Senioren", "E-Mails, Fotos und das Smartphone einrichten."),
+    ("Kuchen backen", "Für Feste im Garten oder im Saal."),
+    ("Fahrdienst zum Arzt", "Dienstags und donnerstags mit dem Auto."),
+    ("Äpfel pflücken", "Obstbäume im Herbst abernten."),
+    ("Bücher vorlesen", "Für Menschen, die nicht mehr gut sehen."),
+]
+
+# The query, and the talent it must find first.
+QUERIES = [
+    ("Gärten", "Hilfe im Garten"),
+    ("garten", "Hilfe im Garten"),
+    ("Fahrräder", "Fahrrad reparieren"),
+    ("Rasenmahen", "Rasenmähen"),          # the umlaut forgotten
+    ("Rasenmähn", "Rasenmähen"),           # a letter left out
+    ("Kinderbetreung", "Kinderbetreuung am Nachmittag"),  # a letter left out
+    ("Kinder", "Kinderbetreuung am Nachmittag"),          # the start of a compound
+    ("Apfel", "Äpfel pflücken"),
+    ("Buch", "Bücher vorlesen"),
+    ("Computer Senioren", "Computerhilfe für Senioren"),
+    ("Arzt fahren", "Fahrdienst zum Arzt"),
+    ("Hecken", "Hilfe im Garten"),
+]
+
+
+@pytest.fixture
+def talents(world):
+    ring = world.ring("sonnenberg")
+    anna = world.member(ring, "Anna")
+
+    def post(session):
+        category = session.scalar(sa.select(Category.id).where(Category.ring_id == ring.id))
+        return {title: market.create_talent(session, anna.actor, kind="offer", title=title,
+                                            description=description, category_id=category).id
+                for title, description in TALENTS}
+    return ring, atomic(post)
+
+
+def found(ring, q) -> list[str]:
+    db.session.rollback()
+    return [talent.title for talent in db.session.scalars(market.current_talents(ring.id, q=q))]
+
+
+@pytest.mark.parametrize(("q", "first"), QUERIES)
+def test_each_query_finds_its_talent_first(talents, q, first):
+    ring, _ids = talents
+    results = found(ring, q)
+    assert results and results[0] == first, (q, results)
+
+
+def test_title_weighs_more_than_description_and_unrelated_talents_stay_out(talents):
+    ring, _ids = talents
+    assert found(ring, "Gärten") == ["Hilfe im Garten", "Kuchen backen"]
+    assert found(ring, "Schwimmbad") == []
+    assert found(ring, "Fahrräder Bremsen") == ["Fahrrad reparieren"]  # every word
+
+
+def test_a_changed_or_withdrawn_talent_is_found_by_what_it_says_now(talents, world):
+    ring, ids = talents
+    anna = db.session.get(Talent, ids["Kuchen backen"]).member
+    atomic(market.update_talent, Actor.of(anna), ids["Kuchen backen"], title="Torten verzieren")
+    assert found(ring, "Torte") == ["Torten verzieren"]
+    assert found(ring, "Kuchen") == []
+    atomic(market.withdraw_talent, Actor.of(anna), ids["Kuchen backen"])
+    assert found(ring, "Torte") == []
