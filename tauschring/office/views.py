@@ -1,0 +1,184 @@
+"""The office's pages: blank slips to print, typing up a stack of slips and its
+receipt, bookings between one account and many."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from flask import Blueprint, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import to_user_timezone
+from flask_login import current_user
+
+from tauschring.db import atomic, db, utcnow
+from tauschring.errors import DomainError
+from tauschring.ledger.service import holders_by_account
+from tauschring.members.models import Member
+from tauschring.office import batch as batches
+from tauschring.office import numbers, slips
+from tauschring.office.batch import BatchRefused
+from tauschring.office.forms import MAX_ROWS, ROWS_SHOWN, SlipsForm, SplitForm, TypeSlipsForm
+from tauschring.office.render import render_slips, slips_filename
+from tauschring.rings.models import Ring
+from tauschring.web.access import coordinator_required, current_actor
+from tauschring.web.forms import show_error
+
+bp = Blueprint("office", __name__)
+
+
+def _today():
+    return to_user_timezone(utcnow()).date()
+
+
+def _ring() -> Ring:
+    return db.session.get(Ring, current_user.ring_id)
+
+
+def _directory() -> dict[str, dict]:
+    """Member number -> name and status, for the names shown as the office types."""
+    found = {str(row.number): {"name": row.name, "status": row.status}
+             for row in numbers.ring_numbers(db.session, current_user.ring_id)}
+    found["0"] = {"name": _("Association account"), "status": "active"}
+    return found
+
+
+# --- blank slips --------------------------------------------------------------------
+
+@bp.route("/coordination/slips", methods=["GET", "POST"])
+@coordinator_required
+def print_slips():
+    form = SlipsForm()
+    if form.validate_on_submit():
+        try:
+            serials = atomic(lambda session: slips.reserve_serials(
+                session, current_user.ring_id, form.count.data))
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            ring = _ring()
+            pdf = render_slips(db.session, ring, serials)
+            return send_file(BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
+                             download_name=slips_filename(ring, serials))
+    return render_template("office/slips.html", form=form), 422 if form.errors else 200
+
+
+# --- typing up a stack of slips ---------------------------------------------------
+
+@bp.route("/coordination/slips/type", methods=["GET", "POST"])
+@coordinator_required
+def type_slips():
+    form = TypeSlipsForm()
+    status, row_errors, checked = 200, {}, None
+    if request.method == "POST":
+        if form.validate_on_submit():
+            typed = [slips.TypedSlip(**{k: (v or "") for k, v in entry.data.items()})
+                     for entry in form.rows]
+            if "more" in request.form and len(form.rows) + ROWS_SHOWN <= MAX_ROWS:
+                for _i in range(ROWS_SHOWN):
+                    form.rows.append_entry()
+            elif "book" in request.form:
+                try:
+                    batch = atomic(slips.book_typed_slips, current_actor(), typed, _today())
+                except BatchRefused as refused:
+                    row_errors, status = refused.by_row(), refused.status
+                except DomainError as error:
+                    show_error(form, error)
+                    status = error.status
+                else:
+                    return redirect(url_for("office.receipt", batch_id=batch.id))
+            else:
+                try:
+                    checked = _check(typed)
+                except BatchRefused as refused:
+                    row_errors, status = refused.by_row(), refused.status
+                except DomainError as error:
+                    show_error(form, error)
+                    status = error.status
+        else:
+            status = 422
+    return render_template("office/type_slips.html", form=form, row_errors=row_errors,
+                           checked=checked, directory=_directory(),
+                           today=_today()), status
+
+
+def _check(typed: list) -> int:
+    """How many typed slips would be booked; refusals as BatchRefused. Books nothing."""
+    kept = [index for index, slip in enumerate(typed) if not slip.blank]
+    if not kept:
+        raise DomainError(_("Please type at least one slip."), code="no_slips")
+
+    def check(session):
+        try:
+            slips.read_typed_slips(session, current_actor(), [typed[i] for i in kept],
+                                   _today())
+        except BatchRefused as refused:
+            raise BatchRefused({slips._typed_name(name, kept) if name.count(".") >= 2
+                                else name: messages
+                                for name, messages in refused.field_errors.items()},
+                               conflict=refused.status == 409) from None
+    db.session.rollback()
+    check(db.session)
+    db.session.rollback()
+    return len(kept)
+
+
+@bp.route("/coordination/batches/<int:batch_id>")
+@coordinator_required
+def receipt(batch_id):
+    batch = batches.get_batch(db.session, current_actor(), batch_id)
+    rows = batches.batch_transfers(db.session, batch.id)
+    account_ids = {i for row in rows for i in (row.Transfer.debit_account_id,
+                                               row.Transfer.credit_account_id)}
+    names = holders_by_account(db.session, account_ids)
+    numbers_by_account = _numbers_by_account(account_ids)
+    booked_by = db.session.get(Member, batch.booked_by_id) if batch.booked_by_id else None
+    return render_template("office/receipt.html", batch=batch, rows=rows, names=names,
+                           numbers=numbers_by_account, booked_by=booked_by,
+                           total=sum(row.Transfer.minutes for row in rows),
+                           association=_("Association account"))
+
+
+def _numbers_by_account(account_ids) -> dict[int, str]:
+    found = {}
+    for row in numbers.ring_numbers(db.session, current_user.ring_id):
+        if row.account_id in account_ids:
+            found.setdefault(row.account_id, str(row.number))
+    return found
+
+
+# --- one account and many ---------------------------------------------------------
+
+@bp.route("/coordination/split", methods=["GET", "POST"])
+@coordinator_required
+def split():
+    form = SplitForm()
+    status, row_errors = 200, {}
+    if request.method == "POST":
+        if form.validate_on_submit():
+            if "more" in request.form and len(form.rows) + ROWS_SHOWN <= MAX_ROWS:
+                for _i in range(ROWS_SHOWN):
+                    form.rows.append_entry()
+            else:
+                shares = [slips.TypedShare(number=entry.number.data or "",
+                                           hours=entry.hours.data or "")
+                          for entry in form.rows]
+                try:
+                    batch = atomic(slips.book_split, current_actor(),
+                                   direction=form.direction.data, one=form.one.data or "",
+                                   hours=form.hours.data or "", memo=form.memo.data or "",
+                                   shares=shares)
+                except BatchRefused as refused:
+                    row_errors, status = refused.by_row(), refused.status
+                    for name, messages in refused.field_errors.items():
+                        if name.count(".") < 2 or name.endswith(".memo"):
+                            form.memo.errors = [*form.memo.errors,
+                                                *(str(m) for m in messages)]
+                except DomainError as error:
+                    show_error(form, error)
+                    status = error.status
+                else:
+                    return redirect(url_for("office.receipt", batch_id=batch.id))
+        else:
+            status = 422
+    return render_template("office/split.html", form=form, row_errors=row_errors,
+                           directory=_directory()), status
