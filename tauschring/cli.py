@@ -311,7 +311,10 @@ def serve(host, port, threads):
     try:  # listen first: the address is announced only once it is ours
         server = waitress.create_server(app, host=host, port=port,
                                         threads=threads or settings.server_threads,
-                                        ident="Tauschring")
+                                        ident="Tauschring",
+                                        # waitress drops X-Forwarded-* by default; with
+                                        # [server] proxies the app's ProxyFix reads them
+                                        clear_untrusted_proxy_headers=not settings.proxies)
     except OSError as exc:
         raise click.ClickException(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
@@ -544,6 +547,15 @@ def restore(file):
                    f"{head.chain_length}, head {head.chain_head}")
     if not all(result["ok"] for _, result in done.audits):
         sys.exit(EXIT_REFUSED)
+
+
+def _office_commands() -> None:
+    from tauschring.office.commands import commands as office_commands
+    for command in office_commands(in_app):
+        main.add_command(command)
+
+
+_office_commands()
 
 
 if __name__ == "__main__":
