@@ -468,20 +468,21 @@ def import_members_command(ring_slug, file, dry_run):
               help="Folder for the files (created if missing).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "pdf"]), default="pdf",
               show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Processes writing PDFs side by side (about one per core).")
 @in_app
-def statements(ring_slug, year, out, fmt):
+def statements(ring_slug, year, out, fmt, workers):
     """Write every account's statement of one year into a folder."""
-    from sqlalchemy import func, select
-
+    from tauschring.actors import Actor
     from tauschring.db import db
-    from tauschring.ledger.models import Account
-    from tauschring.statements.service import write_statements
+    from tauschring.statements.service import count_statements, write_statements
 
     ring_id = ring_id_of(ring_slug)
-    total = db.session.scalar(select(func.count(Account.id)).where(Account.ring_id == ring_id))
+    total = count_statements(db.session, Actor.operator(ring_id), year)
     with click.progressbar(length=total, label=f"statements {year}", file=sys.stderr) as bar:
         written = write_statements(db.session, ring_id, year, out, fmt,
-                                   progress=lambda n, item, path: bar.update(1))
+                                   progress=lambda n, item, path: bar.update(1),
+                                   workers=workers)
     click.echo(f"wrote {len(written)} statements to {out}")
 
 
@@ -556,6 +557,15 @@ def _office_commands() -> None:
 
 
 _office_commands()
+
+
+def _region_commands() -> None:
+    from tauschring.regions.commands import region, ring_coverage
+    main.add_command(region)
+    ring.add_command(ring_coverage)
+
+
+_region_commands()
 
 
 if __name__ == "__main__":
