@@ -114,7 +114,8 @@ def wait_until_answering(port: int, process: subprocess.Popen | None = None,
             if process is not None and process.poll() is not None:
                 raise AssertionError(f"the process stopped (exit {process.returncode})") from None
             if time.monotonic() > deadline:
-                raise AssertionError(f"nothing answered on port {port} within {seconds} s") from None
+                raise AssertionError(
+                    f"nothing answered on port {port} within {seconds} s") from None
             time.sleep(0.3)
 
 
