@@ -58,16 +58,22 @@ def init_api(app: Flask) -> None:
     from tauschring.market.api import blp as talents
     from tauschring.members.api import blp as members
     from tauschring.office.api import blp as office
+    from tauschring.regions.api import blp as regions
     from tauschring.reports.api import blp as reports
     from tauschring.rings.api import blp as rings
     from tauschring.statements.api import blp as statements
 
     for blueprint in (tokens, rings, members, talents, ledger, exchanges, statements, reports,
-                      imports, office):
+                      imports, office, regions):
         # Registered as "Members", "Ledger", ...: the OpenAPI tags, and free of
         # clashes with the web pages' blueprints ("members", ...).
         api.register_blueprint(blueprint, name=blueprint.name.capitalize())
         # Cookie callers are checked for CSRF in identify_caller; bearer callers need none.
+        app.extensions["csrf"].exempt(blueprint)
+    from tauschring.feedback.api import blp as feedback  # ring life, one area each
+
+    for blueprint in (feedback,):
+        api.register_blueprint(blueprint, name=blueprint.name.capitalize())
         app.extensions["csrf"].exempt(blueprint)
     init_problems(app)
 

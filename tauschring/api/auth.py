@@ -18,14 +18,16 @@ from tauschring.db import db
 from tauschring.errors import Forbidden, Unauthenticated
 from tauschring.i18n import _l
 from tauschring.members.models import Member
+from tauschring.regions.endpoints import PUBLIC_API
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # Who may call without logging in.
-PUBLIC_ENDPOINTS = {"Tokens.create_token", "Members.register", "api-docs.openapi_json"}
+PUBLIC_ENDPOINTS = {"Tokens.create_token", "Members.register", "api-docs.openapi_json",
+                    *PUBLIC_API}
 # What a member waiting for admission may do: its own data and the ring's
 # public information, nothing about other members.
 PENDING_ENDPOINTS = {"Members.me", "Rings.current_ring", "Tokens.create_token",
-                     "Tokens.delete_token", "Members.register"}
+                     "Tokens.delete_token", "Members.register", *PUBLIC_API}
 PENDING_OWN_ENDPOINTS = {"Members.get_member", "Members.update_member"}
 
 

@@ -20,6 +20,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tauschring.db import Base, UtcDateTime, utcnow
 
 KINDS = ("offer", "request")
+# Who sees a talent: the ring's members, or also the region's public pages
+# (tauschring/regions), there with the ring's contact instead of the member's.
+VISIBILITIES = ("ring", "region")
 
 
 class Category(Base):
@@ -45,6 +48,7 @@ class Talent(Base):
     __table_args__ = (
         CheckConstraint("kind IN ('offer', 'request')", name="kind_known"),
         CheckConstraint("status IN ('active', 'withdrawn')", name="status_known"),
+        CheckConstraint("visibility IN ('ring', 'region')", name="visibility_known"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -55,6 +59,7 @@ class Talent(Base):
     title: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default="active")
+    visibility: Mapped[str] = mapped_column(String(10), default="ring", server_default="ring")
     expires_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

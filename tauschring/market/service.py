@@ -14,7 +14,7 @@ from tauschring.away.models import Away
 from tauschring.db import utcnow
 from tauschring.errors import Forbidden, Invalid, NotFound
 from tauschring.i18n import _l
-from tauschring.market.models import KINDS, Category, Talent
+from tauschring.market.models import KINDS, VISIBILITIES, Category, Talent
 from tauschring.members.models import Member
 from tauschring.rings.models import Ring
 from tauschring.search import talents as talent_search
@@ -150,6 +150,11 @@ def _clean_talent_fields(session: Session, ring_id: int, fields: dict) -> dict:
             raise Invalid(_l("Please choose offer or request."), code="kind_invalid",
                           field="kind")
         clean["kind"] = fields["kind"]
+    if "visibility" in fields:
+        if fields["visibility"] not in VISIBILITIES:
+            raise Invalid(_l("Please choose who may see it: the ring or the whole region."),
+                          code="visibility_invalid", field="visibility")
+        clean["visibility"] = fields["visibility"]
     if "title" in fields:
         title = (fields["title"] or "").strip()
         if not title or len(title) > TITLE_MAX:
@@ -187,12 +192,13 @@ def default_expiry(ring: Ring, today: date | None = None) -> date | None:
 
 def create_talent(session: Session, actor: Actor, *, kind: str, title: str,
                   description: str = "", category_id: int,
-                  expires_on: date | None = None) -> Talent:
-    """A new offer or request; without `expires_on` it lasts the ring's default."""
+                  expires_on: date | None = None, visibility: str = "ring") -> Talent:
+    """A new offer or request; without `expires_on` it lasts the ring's default.
+    `visibility` "region" also shows it on the region's public pages (tauschring/regions)."""
     member = check_may_post(session, actor)
     clean = _clean_talent_fields(session, actor.ring_id, {
         "kind": kind, "title": title, "description": description,
-        "category_id": category_id, "expires_on": expires_on})
+        "category_id": category_id, "expires_on": expires_on, "visibility": visibility})
     if clean["expires_on"] is None:
         clean["expires_on"] = default_expiry(member.ring)
     talent = Talent(ring_id=actor.ring_id, member_id=member.id, status="active", **clean)

@@ -11,6 +11,10 @@ from tauschring.db import Base, UtcDateTime, utcnow
 ROLES = ("member", "coordinator", "admin")
 # Who may act on whom: a role acts on members of its rank or below, never above.
 RANKS = {"member": 1, "coordinator": 2, "admin": 3}
+# A region's contact point (tauschring/regions): a log-in without ring or account,
+# never a role within a ring (so not in ROLES), with no power over members.
+CONTACT_ROLE = "contact"
+RANKS[CONTACT_ROLE] = 1
 
 
 STATUSES = ("pending", "active", "suspended", "left")
@@ -24,7 +28,8 @@ class Member(UserMixin, Base):
 
     __tablename__ = "members"
     __table_args__ = (
-        CheckConstraint("role IN ('member', 'coordinator', 'admin')", name="role_known"),
+        CheckConstraint("role IN ('member', 'coordinator', 'admin', 'contact')",
+                        name="role_known"),
         CheckConstraint(
             "status IN ('pending', 'active', 'suspended', 'left')", name="status_known"
         ),
@@ -34,8 +39,9 @@ class Member(UserMixin, Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    ring_id: Mapped[int] = mapped_column(ForeignKey("rings.id"), index=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    # None only for a region's contact point (role `contact`), who is in no ring.
+    ring_id: Mapped[int | None] = mapped_column(ForeignKey("rings.id"), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))

@@ -48,12 +48,18 @@ def init_web(app: Flask) -> None:
     from tauschring.market.views import bp as market_bp
     from tauschring.members.views import bp as members_bp
     from tauschring.office.views import bp as office_bp
+    from tauschring.regions.views import bp as regions_bp
     from tauschring.reports.views import bp as reports_bp
     from tauschring.statements.views import bp as statements_bp
     from tauschring.web.i18n import bp as i18n_bp
 
     for blueprint in (bp, i18n_bp, members_bp, market_bp, exchanges_bp, coordination_bp,
-                      admin_bp, imports_bp, statements_bp, reports_bp, office_bp):
+                      admin_bp, imports_bp, statements_bp, reports_bp, office_bp,
+                      regions_bp):
+        app.register_blueprint(blueprint)
+    from tauschring.feedback.views import bp as feedback_bp  # ring life, one area each
+
+    for blueprint in (feedback_bp,):
         app.register_blueprint(blueprint)
     init_access(app)
     app.add_template_filter(hours, "hours")

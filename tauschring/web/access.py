@@ -8,6 +8,7 @@ from flask import Flask, abort, request
 from flask_login import current_user, login_required
 
 from tauschring.actors import Actor, not_admitted
+from tauschring.regions.endpoints import PUBLIC_PAGES as REGION_PAGES
 
 # The pages a member waiting for admission may open: its own profile and
 # account, passwords, and the ring's public pages; nothing about other members.
@@ -16,6 +17,7 @@ PENDING_PAGES = {
     "members.registered", "members.change_password", "members.forgot_password",
     "members.reset_password", "members.confirm_email", "members.edit_own_profile",
     "imports.export_own_data", "i18n.switch_language", "health.healthz", "static",
+    *REGION_PAGES,
 }
 PENDING_OWN_PAGES = {"members.profile", "members.edit_profile"}
 

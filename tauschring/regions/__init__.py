@@ -1,0 +1,1 @@
+"""Regions: several rings with one public contact point and a directory of services."""
