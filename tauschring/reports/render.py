@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from flask_babel import force_locale, format_date, gettext
 
-from tauschring.pdf import render_pdf
+from tauschring.pdf import render_pdf_tagged
 from tauschring.statements.render import BOM, csv_delimiter, csv_text, hours, slug
 
 
@@ -125,8 +125,8 @@ def report_csv(report: dict) -> bytes:
 
 def report_pdf(report: dict) -> bytes:
     with force_locale(report["language"]):
-        return render_pdf("reports/report.html", footer=report["ring"]["name"],
-                          **template_context(report))
+        return render_pdf_tagged("reports/report.html", footer=report["ring"]["name"],
+                                 **template_context(report))
 
 
 def template_context(report: dict) -> dict:

@@ -153,14 +153,28 @@ def statements_of_ring(session: Session, actor: Actor, year: int) -> Iterator[St
     actor.require_coordinator()
     period = year_of(year)
     ring = session.get(Ring, actor.ring_id)
-    accounts = accounts_in_year(session, ring.id, period)
-    membership = memberships(session, ring.id)
     shared = _Ring(session, ring, period)
-    for account_id, kind, status, opening, last_entry_at in accounts:
+    for account_id, kind, opening in _with_statements(session, ring.id, period):
+        yield shared.build(account_id, kind, opening)
+
+
+def count_statements(session: Session, actor: Actor, year: int) -> int:
+    """How many statements statements_of_ring gives (coordinators only)."""
+    actor.require_coordinator()
+    return len(_with_statements(session, actor.ring_id, year_of(year)))
+
+
+def _with_statements(session: Session, ring_id: int, period: Year) -> list[tuple]:
+    """(account id, kind, opening balance) of every account with a statement."""
+    membership = memberships(session, ring_id)
+    chosen = []
+    for account_id, kind, status, opening, last_entry_at in accounts_in_year(
+            session, ring_id, period):
         has_entries = last_entry_at is not None and as_utc(last_entry_at) >= period.start
         if has_entries or opening or open_during(period, kind, status, membership.get(
                 account_id)):
-            yield shared.build(account_id, kind, opening or 0)
+            chosen.append((account_id, kind, opening or 0))
+    return chosen
 
 
 def memberships(session: Session, ring_id: int) -> dict[int, tuple]:
