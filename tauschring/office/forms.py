@@ -60,6 +60,10 @@ class SplitForm(FlaskForm):
     rows = FieldList(FormField(SplitRow), min_entries=12, max_entries=MAX_ROWS)
 
 
+class ActionForm(FlaskForm):
+    """A button that needs nothing but the CSRF token."""
+
+
 class GrantForm(FlaskForm):
     helper = StringField(_l("Member number of the helper"), validators=[Length(max=20)])
     office = BooleanField(_l("The office (the ring's coordinators)"))

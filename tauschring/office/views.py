@@ -5,23 +5,34 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import Blueprint, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone
-from flask_login import current_user
+from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from tauschring.db import atomic, db, utcnow
 from tauschring.errors import DomainError
+from tauschring.exchanges import service as exchanges
 from tauschring.ledger.service import holders_by_account
+from tauschring.market.service import talents_of_member
 from tauschring.members.models import Member
 from tauschring.office import batch as batches
-from tauschring.office import numbers, slips
+from tauschring.office import numbers, proxies, slips
 from tauschring.office.batch import BatchRefused
-from tauschring.office.forms import MAX_ROWS, ROWS_SHOWN, SlipsForm, SplitForm, TypeSlipsForm
+from tauschring.office.forms import (
+    MAX_ROWS,
+    ROWS_SHOWN,
+    ActionForm,
+    GrantForm,
+    SlipsForm,
+    SplitForm,
+    TypeSlipsForm,
+)
 from tauschring.office.render import render_slips, slips_filename
 from tauschring.rings.models import Ring
 from tauschring.web.access import coordinator_required, current_actor
-from tauschring.web.forms import show_error
+from tauschring.web.forms import act, show_error
 
 bp = Blueprint("office", __name__)
 
@@ -182,3 +193,99 @@ def split():
             status = 422
     return render_template("office/split.html", form=form, row_errors=row_errors,
                            directory=_directory()), status
+
+
+# --- acting for someone (Vollmacht) -------------------------------------------------
+
+@bp.app_template_global("acted_by")
+def acted_by(event_id: int) -> str | None:
+    """The helper who did this exchange event for the member, if a helper did."""
+    return proxies.helpers_of_events(db.session, [event_id]).get(event_id)
+
+
+@bp.route("/authorisations", methods=["GET", "POST"])
+@login_required
+def authorisations():
+    """The member's authorisations: give one, see and end every one; and those the
+    member may act on for others."""
+    actor = current_actor()
+    form = GrantForm()
+    status = 200
+    if form.validate_on_submit():
+        helper_id = None
+        if not form.office.data:
+            number = numbers.parse_number(form.helper.data)
+            helper = numbers.member_by_number(db.session, actor.ring_id, number) \
+                if number else None
+            helper_id = helper.id if helper is not None else 0  # 0: nobody (refused)
+        outcome = act(form, proxies.grant, actor, helper_id=helper_id,
+                      office=bool(form.office.data), field_map={"helper_id": "helper"})
+        if outcome:
+            flash(_("The authorisation is given."))
+            return redirect(url_for("office.authorisations"))
+        status = outcome.status
+    elif request.method == "POST":
+        status = 422
+    given = db.session.scalars(proxies.granted_by(actor.member_id)).all()
+    helping = db.session.scalars(proxies.helping(actor)).all()
+    names = {m.id: m.name for m in db.session.scalars(select(Member).where(
+        Member.id.in_({a.helper_id for a in given} | {a.member_id for a in helping})))}
+    return render_template("office/authorisations.html", form=form, given=given,
+                           helping=helping, names=names, end_form=ActionForm()), status
+
+
+@bp.route("/authorisations/<int:authorisation_id>/end", methods=["POST"])
+@login_required
+def end_authorisation(authorisation_id):
+    proxies.get_authorisation(db.session, current_actor(), authorisation_id)
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            atomic(proxies.end, current_actor(), authorisation_id)
+        except DomainError as error:
+            flash(str(error.message), "error")
+        else:
+            flash(_("The authorisation has ended."))
+    return redirect(url_for("office.authorisations"))
+
+
+@bp.route("/acting-for/<int:member_id>")
+@login_required
+def acting_for(member_id):
+    """What the helper may do for the member: answer proposals, renew talents."""
+    proxy, _authorisation = proxies.acting_for(db.session, current_actor(), member_id)
+    member = db.session.get(Member, member_id)
+    waiting = db.session.scalars(exchanges.awaiting(proxy)).unique().all()
+    talents = db.session.scalars(talents_of_member(member_id)).all()
+    return render_template("office/acting_for.html", member=member, waiting=waiting,
+                           talents=talents, action_form=ActionForm())
+
+
+@bp.route("/acting-for/<int:member_id>/exchanges/<int:exchange_id>/confirm",
+          methods=["POST"])
+@login_required
+def confirm_for(member_id, exchange_id):
+    proxies.acting_for(db.session, current_actor(), member_id)
+    return _act_for(member_id, "exchange.confirm", exchange_id,
+                    done=_("The exchange is confirmed and booked."))
+
+
+@bp.route("/acting-for/<int:member_id>/talents/<int:talent_id>/renew", methods=["POST"])
+@login_required
+def renew_for(member_id, talent_id):
+    proxies.acting_for(db.session, current_actor(), member_id)
+    return _act_for(member_id, "talent.renew", talent_id, done=_("The talent is renewed."))
+
+
+def _act_for(member_id: int, action: str, *args, done: str):
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            atomic(proxies.act_for, current_actor(), member_id, action, *args)
+        except DomainError as error:
+            if error.status in (403, 404):
+                raise
+            flash(str(error.message), "error")
+        else:
+            flash(done)
+    return redirect(url_for("office.acting_for", member_id=member_id))
