@@ -294,11 +294,17 @@ def describe_audit(slug: str, result: dict) -> str:
 @click.option("--host", default=None, help="Address to listen on (default from config).")
 @click.option("--port", type=click.IntRange(1, 65535), default=None)
 @click.option("--threads", type=click.IntRange(1, 256), default=None)
-def serve(host, port, threads):
-    """Serve the web pages and the API with a production WSGI server (waitress)."""
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Processes (gunicorn, POSIX, PostgreSQL only); 1: waitress.")
+def serve(host, port, threads, workers):
+    """Serve the web pages and the API with a production WSGI server (waitress;
+    with --workers N above 1, N gunicorn processes)."""
     import waitress
 
+    from tauschring.serving import check_port_free, refuse_workers, run_gunicorn
+
     app = make_app(serving=True)
+    refuse_workers(app, workers)
     settings = app.config["TAUSCHRING"]
     host = host or settings.server_host
     port = port or settings.server_port
@@ -308,6 +314,15 @@ def serve(host, port, threads):
 
     links = serve_at(app, host, port)  # without [server] base_url: this address
     settings_of(app)  # a mistake in [mail] is told now, not in the worker
+    shown = f"[{host}]" if ":" in host else host
+    if workers > 1:
+        check_port_free(host, port)
+        log_requests_to(sys.stdout, settings.server_log_format)
+        run_gunicorn(app, host, port, workers, threads or settings.server_threads,
+                     lambda: click.echo(f"serving Tauschring on http://{shown}:{port}/ with "
+                                        f"{workers} worker processes, links in mails to "
+                                        f"{links} (Ctrl+C to stop)"))
+        return
     try:  # listen first: the address is announced only once it is ours
         server = waitress.create_server(app, host=host, port=port,
                                         threads=threads or settings.server_threads,
@@ -320,7 +335,6 @@ def serve(host, port, threads):
             f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     log_requests_to(sys.stdout, settings.server_log_format)
     MailWorker(app).start()
-    shown = f"[{host}]" if ":" in host else host
     click.echo(f"serving Tauschring on http://{shown}:{port}/, links in mails to {links} "
                "(Ctrl+C to stop)")
     try:
@@ -566,6 +580,14 @@ def _region_commands() -> None:
 
 
 _region_commands()
+
+
+def _ring_life_commands() -> None:
+    from tauschring.digest.commands import commands as digest_commands
+    main.add_command(digest_commands(in_app, ring_id_of))
+
+
+_ring_life_commands()
 
 
 if __name__ == "__main__":

@@ -70,9 +70,13 @@ def init_api(app: Flask) -> None:
         api.register_blueprint(blueprint, name=blueprint.name.capitalize())
         # Cookie callers are checked for CSRF in identify_caller; bearer callers need none.
         app.extensions["csrf"].exempt(blueprint)
-    from tauschring.feedback.api import blp as feedback  # ring life, one area each
+    from tauschring.away.api import blp as away  # ring life, one area each
+    from tauschring.digest.api import blp as digest
+    from tauschring.events.api import blp as events
+    from tauschring.feedback.api import blp as feedback
+    from tauschring.news.api import blp as news
 
-    for blueprint in (feedback,):
+    for blueprint in (feedback, news, events, digest, away):
         api.register_blueprint(blueprint, name=blueprint.name.capitalize())
         app.extensions["csrf"].exempt(blueprint)
     init_problems(app)
