@@ -12,6 +12,7 @@ from tauschring.ledger.service import association_account, book, book_by_coordin
 from tauschring.market.service import categories, create_talent
 from tauschring.members.models import Member
 from tauschring.members.service import create_by_coordinator, create_member
+from tauschring.regions.demo import fill_demo_region
 from tauschring.rings.models import Ring
 from tauschring.rings.service import create_ring
 
@@ -90,9 +91,11 @@ def fill_demo() -> list[str]:
         create_member(session, ring_id=ring.id, name=NEWCOMER[0], email=NEWCOMER[1],
                       password=PASSWORD, status="pending")
         by_slug = {c.slug: c.id for c in categories(session, ring.id)}
+        talents = []
         for owner, kind, slug, title, description in TALENTS:
-            create_talent(session, Actor.of(members[owner]), kind=kind, title=title,
-                          description=description, category_id=by_slug[slug])
+            talents.append(create_talent(session, Actor.of(members[owner]), kind=kind,
+                                         title=title, description=description,
+                                         category_id=by_slug[slug]))
         session.flush()
         bank = association_account(session, ring.id)
         for member in members.values():
@@ -104,11 +107,14 @@ def fill_demo() -> list[str]:
             book(session, ring_id=ring.id, debit_account_id=members[payer].account_id,
                  credit_account_id=members[provider].account_id, minutes=minutes,
                  memo=memo, booked_by_id=members[payer].id)
+        region_lines[:] = fill_demo_region(session, ring, talents, PASSWORD)
         return ring
+
+    region_lines: list[str] = []
 
     ring = atomic(fill)
     lines = [f"demo ring {ring.slug!r} is ready. Log in with any of (password {PASSWORD}):"]
     lines += [f"  {email}  ({role})" for _, email, role, _ in PEOPLE]
     lines += [f"  {ADMIN[1]}  (admin)", f"  {HOUSEHOLD[1]}  (member, shares Anna's account)",
-              f"  {NEWCOMER[1]}  (registered, waiting for admission)"]
+              f"  {NEWCOMER[1]}  (registered, waiting for admission)", *region_lines]
     return lines

@@ -460,6 +460,7 @@ def forward_help_request(session: Session, actor: Actor, region_slug: str, reque
     request.state = "forwarded"
     request.forwarded_at = utcnow()
     session.flush()
+    session.expire(request, ["ring", "service"])  # loaded again for the mail
     mails.help_step(session, request, region, "help_forwarded")
     return request
 

@@ -1,0 +1,115 @@
+"""Asking for help: consent, a mail at each step, the contact point passes the
+request on to a ring whose coordinators see it and post it in their market,
+the outcome closes it, and the contact data go after the retention period."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tauschring.db import atomic, db, utcnow
+from tauschring.errors import Invalid, NotFound
+from tauschring.mail.models import OutgoingMail
+from tauschring.market.models import Category, Talent
+from tauschring.regions import service as regions
+from tauschring.regions.models import HelpRequest
+
+
+def _mails_to(address: str) -> list[OutgoingMail]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(OutgoingMail).where(
+        OutgoingMail.to_address == address).order_by(OutgoingMail.id)))
+
+
+def _ask(scene, **changes) -> int:
+    fields = {"need": "Wer kauft mittwochs für meine Mutter ein?", "postcode": "33649",
+              "place": "Talheim", "name": "Hilde Sommer", "email": "hilde@example.org",
+              "phone": "", "consent": True, "language": "de", **changes}
+    return atomic(regions.ask_for_help, scene.slug, **fields).id
+
+
+def test_without_consent_or_a_way_to_answer_nothing_is_kept(region_scene):
+    with pytest.raises(Invalid) as refused:
+        _ask(region_scene, consent=False)
+    assert refused.value.code == "consent_missing" and refused.value.field == "consent"
+    with pytest.raises(Invalid) as refused:
+        _ask(region_scene, email="", phone="")
+    assert refused.value.code == "contact_missing"
+    with pytest.raises(Invalid):
+        _ask(region_scene, need="   ")
+    assert db.session.scalar(select(HelpRequest.id)) is None
+    assert _mails_to("hilde@example.org") == []
+
+
+def test_from_asking_to_the_rings_market_with_a_mail_at_each_step(region_scene):
+    scene = region_scene
+    request_id = _ask(scene)
+    (received,) = _mails_to("hilde@example.org")
+    assert "Anfrage" in received.subject and "Hilde Sommer" in received.body
+
+    contact = scene.contact_actor
+    atomic(regions.forward_help_request, contact, scene.slug, request_id, ring_slug="talheim",
+           note="Die Koordination meldet sich bei Ihnen.")
+    assert len(_mails_to("hilde@example.org")) == 2
+    assert "Talheim" in _mails_to("hilde@example.org")[-1].body
+
+    # Talheim's coordinators see it, with the way to reach her; Sonnenberg's do not.
+    seen = regions.ring_help_requests(db.session, scene.coordinator_b.actor)
+    assert [r.id for r in seen] == [request_id] and seen[0].email == "hilde@example.org"
+    assert regions.ring_help_requests(db.session, scene.coordinator_a.actor) == []
+    with pytest.raises(NotFound):
+        regions.ring_help_request(db.session, scene.coordinator_a.actor, request_id)
+
+    category = db.session.scalar(select(Category.id).where(
+        Category.ring_id == scene.ring_b.id, Category.slug == "einkauf-und-besorgungen"))
+    talent = atomic(regions.post_as_request, scene.coordinator_b.actor, request_id,
+                    category_id=category, title="Einkaufen mittwochs in Talheim")
+    stored = db.session.get(Talent, talent.id)
+    assert (stored.kind, stored.ring_id) == ("request", scene.ring_b.id)
+    assert len(_mails_to("hilde@example.org")) == 3
+
+    atomic(regions.record_outcome, contact, scene.slug, request_id,
+           outcome="Eine Nachbarin kauft nun mittwochs ein.")
+    mails = _mails_to("hilde@example.org")
+    assert len(mails) == 4 and "Nachbarin" in mails[-1].body
+    request = db.session.get(HelpRequest, request_id)
+    assert request.state == "closed" and request.answered_at is not None
+
+
+def test_an_english_asker_gets_english_mails(region_scene):
+    _ask(region_scene, language="en", email="jo@example.org", name="Jo")
+    (mail,) = _mails_to("jo@example.org")
+    assert "request for help" in mail.subject
+
+
+def test_contact_data_are_deleted_after_the_retention_period_and_twice_is_safe(
+        region_scene):
+    request_id = _ask(region_scene, phone="0521 123")
+    kept = db.session.get(HelpRequest, request_id)
+    assert kept.retain_until == utcnow().date() + timedelta(days=90)
+    assert atomic(regions.forget_contact_data, today=kept.retain_until) == 0
+    later = kept.retain_until + timedelta(days=1)
+    assert atomic(regions.forget_contact_data, today=later) == 1
+    assert atomic(regions.forget_contact_data, today=later) == 0
+    db.session.expire_all()
+    gone = db.session.get(HelpRequest, request_id)
+    assert (gone.name, gone.email, gone.phone) == ("", "", "")
+    assert gone.contact_deleted_at is not None and gone.need  # what was asked stays
+
+
+def test_only_the_regions_rings_and_services_can_receive_a_request(region_scene, world):
+    scene = region_scene
+    world.ring("fernweh")
+    request_id = _ask(scene)
+    with pytest.raises(Invalid):
+        atomic(regions.forward_help_request, scene.contact_actor, scene.slug, request_id,
+               ring_slug="fernweh")
+    with pytest.raises(NotFound):
+        atomic(regions.forward_help_request, scene.contact_actor, scene.slug, request_id,
+               service_id=10**6)
+    service_id = scene.service_ids["Seniorenbüro Talheim"]
+    atomic(regions.forward_help_request, scene.contact_actor, scene.slug, request_id,
+           service_id=service_id)
+    assert "Seniorenbüro Talheim" in _mails_to("hilde@example.org")[-1].body

@@ -1,0 +1,74 @@
+"""The region's public API: rings near a postcode, the directory, offers published
+to the region; no log-in needed."""
+
+from __future__ import annotations
+
+
+def test_the_region_lists_its_rings_with_their_meeting_places(region_scene, http):
+    response = http.get(f"/api/v1/regions/{region_scene.slug}")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["name"] == "Lippetal" and body["slug"] == "lippetal"
+    rings = {ring["slug"]: ring for ring in body["rings"]}
+    assert set(rings) == {"sonnenberg", "talheim"}
+    assert rings["sonnenberg"]["postcodes"] == ["33602", "33604"]
+    assert rings["sonnenberg"]["places"] == ["Sonnenberg", "Altstadt"]
+    assert rings["sonnenberg"]["meeting_place"] == "Café Mitte"
+    assert rings["talheim"]["contact_email"] == "kontakt@talheim.example"
+    assert body["contact_point"]["phone"] == "05231 12345"
+
+
+def test_which_ring_serves_a_postcode(region_scene, http):
+    def near(**query):
+        response = http.get(f"/api/v1/regions/{region_scene.slug}/rings", params=query)
+        assert response.status_code == 200, response.text
+        return [ring["slug"] for ring in response.json()["items"]]
+
+    assert near(postcode="33604") == ["sonnenberg"]
+    assert near(postcode="33649") == ["talheim"]
+    assert near(postcode="99999") == []
+    assert near(place="talh") == ["talheim"]
+    assert sorted(near()) == ["sonnenberg", "talheim"]
+
+
+def test_the_directory_is_searchable_by_postcode_kind_and_words(region_scene, http):
+    def names(**query):
+        response = http.get(f"/api/v1/regions/{region_scene.slug}/services", params=query)
+        assert response.status_code == 200, response.text
+        return {item["name"] for item in response.json()["items"]}
+
+    everything = names()
+    assert everything == {"Familienzentrum Arche", "Seniorenbüro Talheim",
+                          "Haushaltshilfe Müller", "Erziehungsberatung Lippe"}
+    # A service without postcodes serves the whole region.
+    assert names(postcode="33649") == {"Seniorenbüro Talheim", "Erziehungsberatung Lippe"}
+    assert names(kind="childcare") == {"Familienzentrum Arche"}
+    assert names(q="haushaltshilfe") == {"Haushaltshilfe Müller"}
+    response = http.get(f"/api/v1/regions/{region_scene.slug}/services")
+    paid = next(i for i in response.json()["items"] if i["name"] == "Haushaltshilfe Müller")
+    assert paid["cost"] == "paid" and paid["price_note"] == "18 € je Stunde"
+    assert paid["meets_quality"] is True and paid["places"] == ["Sonnenberg"]
+    assert http.get(f"/api/v1/regions/{region_scene.slug}/services",
+                    params={"kind": "nonsense"}).status_code == 422
+
+
+def test_only_talents_published_to_the_region_are_shown_with_the_rings_contact(
+        region_scene, http):
+    response = http.get(f"/api/v1/regions/{region_scene.slug}/talents")
+    assert response.status_code == 200, response.text
+    items = response.json()["items"]
+    assert {item["title"] for item in items} == {"Vorlesen für Kinder",
+                                                 "Einkaufen für Nachbarn"}
+    reading = next(item for item in items if item["title"] == "Vorlesen für Kinder")
+    assert reading["ring"] == {"name": "Sonnenberg", "slug": "sonnenberg",
+                               "contact_email": "kontakt@sonnenberg.example",
+                               "contact_phone": ""}
+    assert "member_id" not in reading and "member_name" not in reading
+    found = http.get(f"/api/v1/regions/{region_scene.slug}/talents",
+                     params={"q": "Vorlesen"}).json()["items"]
+    assert [item["title"] for item in found] == ["Vorlesen für Kinder"]
+
+
+def test_an_unknown_region_is_404(region_scene, http, problem):
+    problem(http.get("/api/v1/regions/nowhere"), 404)
+    assert http.get("/regions/nowhere").status_code == 404
