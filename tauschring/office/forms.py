@@ -10,6 +10,7 @@ from wtforms import (
     Form,
     FormField,
     IntegerField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -49,8 +50,8 @@ class SplitRow(Form):
 
 class SplitForm(FlaskForm):
     direction = SelectField(_l("Direction"), choices=[
-        ("to_many", _l("From one account to many (e.g. hours for the helpers)")),
-        ("from_many", _l("From many to one account (e.g. a shared cost)"))],
+        SelectChoice("to_many", _l("From one account to many (e.g. hours for the helpers)")),
+        SelectChoice("from_many", _l("From many to one account (e.g. a shared cost)"))],
         default="to_many")
     one = StringField(_l("The one account: member no. (0: the association)"), default="0",
                       validators=[Length(max=20)])

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import shutil
 from contextlib import ExitStack
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -209,11 +210,19 @@ def build_scene(world: World) -> tuple[dict, dict]:
         made["transfer"] = ledger.book_by_coordinator(
             session, karin.actor, debit_account_id=ring_a.association_account_id,
             credit_account_id=anna.account_id, minutes=120, memo="Startguthaben").id
+        from tauschring.office import batch, proxies  # the office's objects
+        made["batch"] = batch.book_rows(session, karin.actor, [batch.Row(
+            ring_a.association_account_id, anna.account_id, 30, "Sommerfest")]).id
+        made["authorisation"] = proxies.grant(session, anna.actor, helper_id=bert.id).id
         ledger.book_by_coordinator(
             session, people[OTHER_COORDINATOR].actor,
             debit_account_id=ring_b.association_account_id,
             credit_account_id=people["ring_b_member"].account_id, minutes=30,
             memo="Startguthaben")
+        from tauschring.events import service as ring_events  # ring life's objects
+        made["event"] = ring_events.create(
+            session, karin.actor, title="Tauschtreffen", place="Gemeindehaus",
+            starts_at=utcnow() + timedelta(days=7)).id
         return made
 
     made = atomic(objects)
