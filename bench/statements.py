@@ -3,7 +3,8 @@
 statement however long the history before it, on SQLite and PostgreSQL.
 
     .venv/bin/python bench/statements.py [--quick] [--engines sqlite,postgresql]
-                                         [--pdf-accounts N] [--workers N]
+                                         [--pdf-accounts N] [--workers 1,2]
+                                         [--memory-transfers N]
 
 Each engine gets a fresh, migrated database (SQLite: WAL + synchronous=FULL as
 tauschring.db configures it; PostgreSQL: `scripts/pg-throwaway start DIR
@@ -28,10 +29,23 @@ Measured (wall time; the database files are warm in the OS cache for all):
   pdf          the same as PDF (WeasyPrint), for --pdf-accounts accounts (default
                all; a sample is scaled up linearly and marked so), with --workers
                processes;
-  report       tauschring.reports.service.annual_report (includes the ring's audit);
+  report       tauschring.reports.service.annual_report (includes the ring's audit),
+               and its PDF (WeasyPrint, tagged);
+  weasyprint   the fixed cost of one WeasyPrint document (an empty statement) and a
+               typical statement through WeasyPrint (statements/statement.html) against
+               the directly drawn PDF (statements/paper.py) that the run uses;
   one member   the statement of one member of h1/h5/h20 for 2025 (service.statement
                and the CSV), median over 60 members, against the raw read of its rows
-               and against a naive opening balance that sums the whole history.
+               and against a naive opening balance that sums the whole history;
+  memory       the peak RSS of a fresh process running the year-end run (every PDF
+               statement of 2025 into a folder, write_statements) and the audit, on
+               rings "r1" (200 accounts, --memory-transfers in 2025) and "r10" (the
+               same accounts, the same transfers a year over 10 years: 10x the data).
+
+Goals (issue 13), printed as PASS/FAIL: every member's PDF statement in under
+0.12 s per account on 2 cores (--workers 1 and 2 side by side; 1,000 accounts in
+under 2 minutes), the annual report's PDF in seconds (< 10 s), and memory flat as
+history grows (the peak at 10x the data under 1.5x the peak at 1x, and under 1 GB).
 
 Nothing under tauschring/ is changed; databases live in temporary directories
 that are removed at the end.
@@ -392,25 +406,11 @@ def measure_ring(engine: str, url: str, workdir: Path, rings: dict, args) -> dic
 
         sample = len(accounts) if args.pdf_accounts is None else args.pdf_accounts
         if sample:
-            from itertools import islice
-
-            from tauschring.statements.service import rendered_statements, statements_of_ring
-            actor = Actor.operator(main.ring_id)
-            start = time.perf_counter()
-            count = pages_bytes = 0
-            items = islice(statements_of_ring(db.session, actor, YEAR), sample)
-            for _item, data in rendered_statements(items, "pdf", args.workers):
-                count += 1
-                pages_bytes += len(data)
-                if count % 50 == 0:
-                    log(f"{engine}: {count} PDFs, {time.perf_counter() - start:.0f} s")
-            seconds = time.perf_counter() - start
-            figures["pdf"] = {"seconds": seconds, "files": count, "bytes": pages_bytes,
-                              "workers": args.workers,
-                              "all_seconds": seconds * len(accounts) / max(count, 1),
-                              "scaled": count < len(accounts)}
-            log(f"{engine}: {count} PDF statements in {seconds:.1f} s "
-                f"({args.workers} worker(s))")
+            figures["pdf"] = {}
+            for workers in args.workers:        # side by side: the same ring, one after another
+                figures["pdf"][workers] = pdf_run(engine, main, sample, workers, len(accounts))
+                db.session.remove()
+            figures["weasyprint"] = weasyprint_cost(main)
             db.session.remove()
 
         seconds, report = timed(annual_report, db.session, Actor.operator(main.ring_id), YEAR,
@@ -418,12 +418,137 @@ def measure_ring(engine: str, url: str, workdir: Path, rings: dict, args) -> dic
         figures["report"] = {"seconds": seconds, "booked": report["exchanges"]["booked"],
                              "sum": report["trial_balance"]["sum"]}
         log(f"{engine}: annual report in {seconds:.2f} s")
+        from tauschring.reports.render import report_pdf
+        seconds, data = timed(report_pdf, report)
+        figures["report"].update(pdf_seconds=seconds, pdf_bytes=len(data))
+        log(f"{engine}: the annual report's PDF in {seconds:.2f} s")
         db.session.remove()
 
         figures["one_member"] = one_member(raw, rings, engine)
         db.session.remove()
         db.engine.dispose()
     raw.conn.close()
+    return figures
+
+
+def pdf_run(engine: str, main: RingLedger, sample: int, workers: int, total: int) -> dict:
+    """Every account's PDF statement (or the first `sample`) through the run's own
+    path: statements_of_ring and rendered_statements, as write_statements uses them."""
+    import resource
+    from itertools import islice
+
+    from tauschring.actors import Actor
+    from tauschring.db import db
+    from tauschring.statements.service import rendered_statements, statements_of_ring
+
+    def cpu() -> float:     # this process and its finished children (the pool's workers)
+        own, children = (resource.getrusage(who) for who in (resource.RUSAGE_SELF,
+                                                              resource.RUSAGE_CHILDREN))
+        return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+    actor = Actor.operator(main.ring_id)
+    start, cpu_start = time.perf_counter(), cpu()
+    count = size = 0
+    items = islice(statements_of_ring(db.session, actor, YEAR), sample)
+    for _item, data in rendered_statements(items, "pdf", workers):
+        count += 1
+        size += len(data)
+        if count % 200 == 0:
+            log(f"{engine}: {count} PDFs, {time.perf_counter() - start:.0f} s")
+    seconds, cpu_seconds = time.perf_counter() - start, cpu() - cpu_start
+    log(f"{engine}: {count} PDF statements in {seconds:.1f} s ({workers} worker(s), "
+        f"CPU {cpu_seconds:.1f} s)")
+    return {"seconds": seconds, "files": count, "bytes": size, "cpu_seconds": cpu_seconds,
+            "workers": workers, "all_seconds": seconds * total / max(count, 1),
+            "scaled": count < total, "per_account": seconds / max(count, 1),
+            "cpu_per_account": cpu_seconds / max(count, 1)}
+
+
+def weasyprint_cost(main: RingLedger, rounds: int = 3) -> dict:
+    """WeasyPrint's fixed cost per document (an empty statement) and a typical
+    statement (the median number of entries) through WeasyPrint and drawn directly."""
+    import dataclasses
+
+    from tauschring.actors import Actor
+    from tauschring.db import db
+    from tauschring.statements import service
+    from tauschring.statements.render import statement_pdf, statement_pdf_html
+
+    actor = Actor.operator(main.ring_id)
+    account_id = sorted(main.account_ids)[len(main.account_ids) // 2]
+    typical = service.statement(db.session, actor, account_id, YEAR)
+    empty = dataclasses.replace(typical, lines=[])
+    figures = {"lines": len(typical.lines)}
+    for name, item in (("empty", empty), ("typical", typical)):
+        for label, render in (("weasyprint", statement_pdf_html), ("direct", statement_pdf)):
+            render(item)                                     # warm-up: imports, fonts
+            best = min(timed(render, item)[0] for _ in range(rounds if name == "empty" else 1))
+            figures[f"{name}_{label}"] = best
+    log(f"weasyprint: empty statement {figures['empty_weasyprint'] * 1000:.0f} ms "
+        f"(direct {figures['empty_direct'] * 1000:.0f} ms); {len(typical.lines)} entries "
+        f"{figures['typical_weasyprint']:.2f} s (direct {figures['typical_direct']:.3f} s)")
+    return figures
+
+
+def proc_kb(field: str) -> int | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def memory_child(kind: str, url: str, ring_id: int, instance: str, out: str) -> None:
+    """In a fresh process: the year-end run (every PDF statement of the year into a
+    folder) or the audit of one ring; prints the peak RSS as JSON."""
+    import resource
+
+    from tauschring.db import db
+    from tauschring.ledger.audit import audit_ring
+    from tauschring.statements.service import write_statements
+
+    app = make_app(url, Path(instance))
+    with app.app_context():
+        db.session.execute(__import__("sqlalchemy").text("SELECT 1"))
+        import tauschring.pdf  # noqa: F401  (what the run imports anyway)
+        before = proc_kb("VmRSS") or 0
+        start = time.perf_counter()
+        if kind == "year-end":
+            files = len(write_statements(db.session, ring_id, YEAR, out, "pdf"))
+            ok = files > 0
+        else:
+            result = audit_ring(db.session, ring_id)
+            files, ok = result["transfers"], result["ok"]
+        seconds = time.perf_counter() - start
+    peak = proc_kb("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"before_kb": before, "peak_kb": peak, "seconds": seconds,
+                      "count": files, "ok": ok}))
+
+
+def measure_memory(engine: str, url: str, workdir: Path, rings: dict) -> dict:
+    """Peak RSS of the year-end run and the audit at 1x (r1) and 10x (r10) the data."""
+    import subprocess
+
+    figures = {}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    for kind in ("year-end", "audit"):
+        for slug in ("r1", "r10"):
+            out = workdir / f"memory-{kind}-{slug}"
+            done = subprocess.run(
+                [sys.executable, __file__, "--memory-child", kind, url,
+                 str(rings[slug].ring_id), str(workdir / "instance"), str(out)],
+                capture_output=True, text=True, env=env, timeout=3600)
+            if done.returncode:
+                raise RuntimeError(f"memory child failed: {done.stderr[-2000:]}")
+            result = json.loads(done.stdout.strip().splitlines()[-1])
+            result["transfers"] = rings[slug].seq
+            figures[f"{kind} {slug}"] = result
+            shutil.rmtree(out, ignore_errors=True)
+            log(f"{engine}: {kind} of ring {slug} ({rings[slug].seq:,} transfers): peak RSS "
+                f"{result['peak_kb'] / 1024:.0f} MB ({result['seconds']:.1f} s)")
     return figures
 
 
@@ -503,13 +628,14 @@ def print_report(results: dict, args, meta: dict) -> None:
         rows = [("raw read of the rows (driver)", fig["raw"]["accounts"], raw),
                 ("CSV statements (write_statements)", fig["csv"]["files"],
                  fig["csv"]["seconds"])]
-        if "pdf" in fig:
-            pdf = fig["pdf"]
-            label = f"PDF statements ({pdf['workers']} worker(s))"
+        for workers, pdf in fig.get("pdf", {}).items():
+            label = f"PDF statements ({workers} worker(s))"
             if pdf["scaled"]:
                 label += f", {pdf['files']} scaled up"
             rows.append((label, fig["raw"]["accounts"], pdf["all_seconds"]))
         rows.append(("annual report (incl. audit)", 1, fig["report"]["seconds"]))
+        rows.append(("annual report's PDF (WeasyPrint, tagged)", 1,
+                     fig["report"]["pdf_seconds"]))
         rows.append(("the audit alone (audit_ring)", 1, fig["audit"]["seconds"]))
         for label, files, seconds in rows:
             per = f"{seconds / files * 1000:.1f} ms" if files > 1 else ""
@@ -534,29 +660,107 @@ def print_report(results: dict, args, meta: dict) -> None:
     print("statement ms: service.statement + CSV; raw read: the same rows with the driver;")
     print("boundary ms: the opening balance and the chain head at the year's end (two index")
     print("seeks, through the ORM); naive opening: SUM over every earlier entry (avoided).")
+    print_goals(results, args)
+
+
+def print_goals(results: dict, args) -> None:
+    line = "-" * 100
+    if any("weasyprint" in fig for fig in results.values()):
+        print()
+        print("One statement as PDF: WeasyPrint (statement.html) against the direct drawing "
+              "(paper.py)")
+        print(line)
+        print(f"{'engine':<11}{'statement':<28}{'WeasyPrint s':>14}{'direct s':>11}"
+              f"{'ratio':>9}")
+        print(line)
+        for engine, fig in results.items():
+            cost = fig.get("weasyprint")
+            if not cost:
+                continue
+            for name, label in (("empty", "empty (the fixed cost)"),
+                                ("typical", f"typical ({cost['lines']} entries)")):
+                weasy, direct = cost[f"{name}_weasyprint"], cost[f"{name}_direct"]
+                print(f"{engine:<11}{label:<28}{weasy:>14.3f}{direct:>11.3f}"
+                      f"{weasy / direct:>8.0f}x")
+        print(line)
+    if any("memory" in fig for fig in results.values()):
+        print()
+        print("Memory: peak RSS of a fresh process, ring r1 (1x) against r10 (10 years: 10x "
+              "the data)")
+        print(line)
+        print(f"{'engine':<11}{'run':<12}{'transfers 1x':>14}{'peak 1x MB':>12}"
+              f"{'transfers 10x':>15}{'peak 10x MB':>13}{'10x/1x':>8}{'s 1x':>8}{'s 10x':>8}")
+        print(line)
+        for engine, fig in results.items():
+            for kind in ("year-end", "audit"):
+                one, ten = fig["memory"][f"{kind} r1"], fig["memory"][f"{kind} r10"]
+                print(f"{engine:<11}{kind:<12}{one['transfers']:>14,}"
+                      f"{one['peak_kb'] / 1024:>12.0f}{ten['transfers']:>15,}"
+                      f"{ten['peak_kb'] / 1024:>13.0f}{ten['peak_kb'] / one['peak_kb']:>8.2f}"
+                      f"{one['seconds']:>8.1f}{ten['seconds']:>8.1f}")
+        print(line)
+        print("year-end: write_statements of every account's PDF of 2025 into a folder; audit:")
+        print("audit_ring over the ring's whole history. Peak = VmHWM of the process "
+              "(imports included).")
+    print()
+    print(f"Goals (issue 13) — {os.cpu_count()} CPUs, load average now: "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    for engine, fig in results.items():
+        if fig.get("pdf"):
+            workers, best = min(fig["pdf"].items(), key=lambda kv: kv[1]["per_account"])
+            per = best["per_account"]
+            verdict = "PASS" if per < 0.12 and best["workers"] <= 2 else "FAIL"
+            print(f"  {verdict} {engine}: PDF statements {per * 1000:.0f} ms per account "
+                  f"with {workers} worker(s) (goal < 120 ms on 2 cores); "
+                  f"{args.accounts:,} accounts in {best['all_seconds']:.0f} s "
+                  f"(CPU {best['cpu_per_account'] * 1000:.0f} ms per account)")
+        pdf_s = fig["report"]["pdf_seconds"]
+        print(f"  {'PASS' if pdf_s < 10 else 'FAIL'} {engine}: the annual report's PDF in "
+              f"{pdf_s:.1f} s (goal: seconds, < 10 s; {args.accounts:,} accounts in its "
+              f"trial balance)")
+        if "memory" in fig:
+            for kind in ("year-end", "audit"):
+                one, ten = fig["memory"][f"{kind} r1"], fig["memory"][f"{kind} r10"]
+                ratio = ten["peak_kb"] / one["peak_kb"]
+                flat = ratio < 1.5 and ten["peak_kb"] < 1024 * 1024 and ten["ok"]
+                print(f"  {'PASS' if flat else 'FAIL'} {engine}: {kind} peak RSS "
+                      f"{one['peak_kb'] / 1024:.0f} MB at 1x, {ten['peak_kb'] / 1024:.0f} MB "
+                      f"at 10x the data ({ratio:.2f}x; goal: flat, < 1.5x and < 1 GB)")
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
-                        help="200 accounts and 20,000 transfers; 20 PDFs")
+                        help="200 accounts and 20,000 transfers")
     parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument("--accounts", type=int)
     parser.add_argument("--transfers", type=int)
     parser.add_argument("--pdf-accounts", type=int,
                         help="render this many PDF statements (0: none; default all) and "
                              "scale the time up to every account")
-    parser.add_argument("--workers", type=int, default=1,
-                        help="processes rendering PDFs side by side (default 1)")
+    parser.add_argument("--workers", default="1,2",
+                        help="processes rendering PDFs, each count measured in turn "
+                             "(default 1,2)")
+    parser.add_argument("--memory-transfers", type=int,
+                        help="transfers a year in the memory rings r1 and r10 (default "
+                             "10,000; --quick 5,000); 0 skips the memory measure")
+    parser.add_argument("--memory-child", nargs=5, help=argparse.SUPPRESS)
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = parser.parse_args(argv)
+    if args.memory_child:
+        kind, url, ring_id, instance, out = args.memory_child
+        memory_child(kind, url, int(ring_id), instance, out)
+        return 0
     args.accounts = args.accounts or (200 if args.quick else 1000)
     args.transfers = args.transfers or (20_000 if args.quick else 200_000)
-    if args.pdf_accounts is None and args.quick:
-        args.pdf_accounts = 20
+    args.workers = [int(w) for w in str(args.workers).split(",") if w.strip()]
+    if args.memory_transfers is None:
+        args.memory_transfers = 5_000 if args.quick else 10_000
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     plan = {"main": (args.accounts, args.transfers, 0),
             **{f"h{h}": (100, args.transfers // 10, h) for h in HISTORIES}}
+    if args.memory_transfers:
+        plan.update(r1=(200, args.memory_transfers, 0), r10=(200, args.memory_transfers, 9))
     meta = {"source": ledger_bench.describe_source(), "cpus": os.cpu_count(),
             "python": sys.version.split()[0], "sqlite": sqlite3.sqlite_version,
             "load": os.getloadavg()}
@@ -577,6 +781,8 @@ def main(argv=None) -> int:
             seconds, rings = timed(build, engine, url, workdir, plan)
             log(f"{engine}: ledger generated in {seconds:.0f} s")
             results[engine] = measure_ring(engine, url, workdir, rings, args)
+            if args.memory_transfers:
+                results[engine]["memory"] = measure_memory(engine, url, workdir, rings)
             results[engine]["generate_seconds"] = seconds
     finally:
         if cluster is not None:

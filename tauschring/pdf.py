@@ -169,6 +169,7 @@ class TrueTypeFont:
         parsed.close()
         self._widths: dict[str, float] = {}
         self.codes: dict[str, str] = {}
+        self.runs: dict[str, tuple[bytes, float]] = {}
 
     def table(self, tag: str) -> bytes:
         offset, length = self.tables[tag]
@@ -186,14 +187,22 @@ class TrueTypeFont:
 
     def width(self, text: str, size: float) -> float:
         """The advance of `text` at `size` points (no kerning)."""
+        return (self.runs.get(text) or self.run(text))[1] * size
+
+    def run(self, text: str) -> tuple[bytes, float]:
+        """`text` as glyph ids in hex (for Tj) and its advance at 1 pt, remembered:
+        days, names, amounts and categories repeat on every statement."""
+        if len(self.runs) > 200_000:
+            self.runs.clear()
         widths = self._widths
-        try:
-            return sum([widths[char] for char in text]) * size / 1000
-        except KeyError:
-            for char in text:
-                if char not in widths:
-                    widths[char] = self.advances[self.glyph(char)] * 1000 / self.units
-            return sum([widths[char] for char in text]) * size / 1000
+        for char in text:
+            if char not in widths:
+                widths[char] = self.advances[self.glyph(char)] / self.units
+                self.code(char)
+        codes = self.codes
+        found = self.runs[text] = ("".join([codes[c] for c in text]).encode(),
+                                   sum([widths[c] for c in text]))
+        return found
 
     def scaled(self, value: int) -> int:
         return round(value * 1000 / self.units)
@@ -322,30 +331,27 @@ class TaggedPdf:
         artifact (page furniture) without one."""
         face = font(style)
         used = self.used[style]
-        codes = face.codes
+        runs = face.runs
         leading = leading or size * 1.35
         page = self.current
-        out = self.pages[page]
         if element is None:
-            out.append(b"/Artifact <</Type /Pagination>> BDC")
+            begin = b"/Artifact <</Type /Pagination>> BDC"
         else:
             mcid = len(self.marks[page])
             self.marks[page].append(element)
             element.kids.append((page, mcid))
-            out.append(f"/{element.tag} <</MCID {mcid}>> BDC".encode())
-        out.append(b"BT %.3f %.3f %.3f rg" % (color or (0, 0, 0)))
-        out.append(b"/F%d %.2f Tf" % (1 if style == "regular" else 2, size))
-        baseline = top + (leading - size) / 2 + size * face.ascent / face.units
-        for n, line in enumerate(lines):
-            used.update(line)
-            try:
-                hexed = "".join([codes[c] for c in line])
-            except KeyError:
-                hexed = "".join([face.code(c) for c in line])
-            left = x + width - face.width(line, size) if align == "right" else x
-            y = self.height - baseline - n * leading
-            out.append(b"1 0 0 1 %.2f %.2f Tm <%s> Tj" % (left, y, hexed.encode()))
-        out.append(b"ET EMC")
+            begin = b"/%s <</MCID %d>> BDC" % (element.tag.encode(), mcid)
+        parts = [begin, b"BT %.3f %.3f %.3f rg /F%d %.2f Tf" % (
+            *(color or (0, 0, 0)), 1 if style == "regular" else 2, size)]
+        y = self.height - top - (leading - size) / 2 - size * face.ascent / face.units
+        for line in lines:
+            used.add(line)
+            run = runs.get(line) or face.run(line)
+            left = x + width - run[1] * size if align == "right" else x
+            parts.append(b"1 0 0 1 %.2f %.2f Tm <%s> Tj" % (left, y, run[0]))
+            y -= leading
+        parts.append(b"ET EMC")
+        self.pages[page].append(b"\n".join(parts))
 
     def rule(self, x: float, top: float, width: float, thickness: float,
              color: tuple[float, float, float]) -> None:
@@ -418,8 +424,11 @@ class TaggedPdf:
 
     @staticmethod
     def _font(out: _Writer, face: TrueTypeFont, used: set[str]) -> int:
+        """The font as a Type0 font with a subset of its glyphs: those of the `used`
+        lines of text."""
         import hashlib
 
+        used = set("".join(used))
         gids = {face.glyph(char) for char in used} | {0}
         tag = "".join(chr(65 + b % 26) for b in hashlib.sha1(
             repr(sorted(gids)).encode(), usedforsecurity=False).digest()[:6])

@@ -92,8 +92,13 @@ class _Sheet:
 
 def statement_pdf_bytes(statement: Statement) -> bytes:
     """The statement as a tagged PDF, in the current locale."""
-    def day(value):
-        return format_date(value, "medium")
+    days: dict = {}
+
+    def day(value) -> str:            # a year has 365 days and 400 entries
+        found = days.get(value)
+        if found is None:
+            found = days[value] = format_date(value, "medium")
+        return found
 
     title = _("Statement of account %(year)s", year=statement.year)
     pdf = TaggedPdf(title=f"{title} – {statement.holder_label}", language=statement.language)
