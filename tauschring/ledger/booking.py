@@ -23,9 +23,11 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections import namedtuple
 from dataclasses import dataclass
+from datetime import UTC
 
-from sqlalchemy import bindparam, event, insert, select, update
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
@@ -33,24 +35,64 @@ from tauschring.db import MAX_ATTEMPTS, WRITE, is_retryable, utcnow, writer_queu
 from tauschring.errors import DomainError, Invalid
 from tauschring.i18n import _l
 from tauschring.ledger.chain import transfer_hash
-from tauschring.ledger.models import Account, Entry, Transfer
-from tauschring.rings.models import Ring
+from tauschring.ledger.models import Account
 
-ACCOUNTS, TRANSFERS, ENTRIES, RINGS = (Account.__table__, Transfer.__table__,
-                                       Entry.__table__, Ring.__table__)
+ACCOUNTS = Account.__table__
+# The statements on the driver's own connection (the hot path of the ledger: SQLAlchemy's
+# execution would cost more per booking than the database does). Dialect-neutral SQL,
+# {p} the driver's placeholder; FOR UPDATE on PostgreSQL only (SQLite's write lock is
+# taken by BEGIN IMMEDIATE).
 ACCOUNT_LOCK = (select(ACCOUNTS.c.id, ACCOUNTS.c.ring_id, ACCOUNTS.c.kind, ACCOUNTS.c.status,
                        ACCOUNTS.c.balance, ACCOUNTS.c.min_balance, ACCOUNTS.c.max_balance)
                 .where(ACCOUNTS.c.id.in_(bindparam("ids", expanding=True)))
                 .order_by(ACCOUNTS.c.id).with_for_update())
-RING_LOCK = (select(RINGS.c.id, RINGS.c.default_min_balance, RINGS.c.default_max_balance,
-                    RINGS.c.chain_length, RINGS.c.chain_head)
-             .where(RINGS.c.id == bindparam("ring_id")).with_for_update())
-NEW_TRANSFERS = insert(TRANSFERS).returning(TRANSFERS.c.seq, TRANSFERS.c.id)
-NEW_ENTRIES = insert(ENTRIES)
-SET_BALANCE = (update(ACCOUNTS).where(ACCOUNTS.c.id == bindparam("account_id"))
-               .values(balance=bindparam("new_balance")))
-SET_HEAD = (update(RINGS).where(RINGS.c.id == bindparam("ring_id"))
-            .values(chain_length=bindparam("seq"), chain_head=bindparam("head")))
+AccountRow = namedtuple("AccountRow", "id ring_id kind status balance min_balance max_balance")
+RingRow = namedtuple("RingRow", "id default_min_balance default_max_balance chain_length "
+                                "chain_head")
+_ACCOUNTS_SQL = ("SELECT id, ring_id, kind, status, balance, min_balance, max_balance "
+                 "FROM accounts WHERE id IN ({ids}) ORDER BY id")
+_RING_SQL = ("SELECT id, default_min_balance, default_max_balance, chain_length, chain_head "
+             "FROM rings WHERE id = {p}")
+_TRANSFER_COLUMNS = ("ring_id", "seq", "debit_account_id", "credit_account_id", "minutes",
+                     "memo", "booked_at", "booked_by_id", "exchange_id", "reverses_id",
+                     "override_reason", "hash")
+_SQLITE_TRANSFER = (f"INSERT INTO transfers ({', '.join(_TRANSFER_COLUMNS)}) "
+                    f"VALUES ({', '.join('?' * len(_TRANSFER_COLUMNS))})")
+_SQLITE_ENTRY = ("INSERT INTO entries (transfer_id, account_id, counterparty_account_id, "
+                 "minutes, balance_after, booked_at) VALUES (?, ?, ?, ?, ?, ?)")
+_SQLITE_BALANCE = "UPDATE accounts SET balance = ? WHERE id = ?"
+_SQLITE_HEAD = "UPDATE rings SET chain_length = ?, chain_head = ? WHERE id = ?"
+# PostgreSQL: every write of a group in one statement, one round trip. Entries are
+# inserted in chain order, debit side first, so their ids follow the running balances.
+_PG_WRITE = """
+WITH t AS (
+  INSERT INTO transfers (ring_id, seq, debit_account_id, credit_account_id, minutes, memo,
+                         booked_at, booked_by_id, exchange_id, reverses_id, override_reason,
+                         hash)
+  SELECT %(ring_id)s, * FROM unnest(%(seq)s::bigint[], %(debit)s::int[], %(credit)s::int[],
+                                    %(minutes)s::bigint[], %(memo)s::text[],
+                                    %(booked_at)s::timestamptz[], %(booked_by)s::int[],
+                                    %(exchange)s::int[], %(reverses)s::int[],
+                                    %(override)s::text[], %(hash)s::varchar[])
+  RETURNING id, seq, booked_at
+), e AS (
+  INSERT INTO entries (transfer_id, account_id, counterparty_account_id, minutes,
+                       balance_after, booked_at)
+  SELECT t.id, v.account_id, v.counterparty, v.minutes, v.balance_after, t.booked_at
+  FROM unnest(%(e_seq)s::bigint[], %(e_side)s::int[], %(e_account)s::int[],
+              %(e_counter)s::int[], %(e_minutes)s::bigint[], %(e_after)s::bigint[])
+       AS v(seq, side, account_id, counterparty, minutes, balance_after)
+  JOIN t ON t.seq = v.seq
+  ORDER BY v.seq, v.side
+), b AS (
+  UPDATE accounts SET balance = v.balance
+  FROM unnest(%(b_id)s::int[], %(b_balance)s::bigint[]) AS v(id, balance)
+  WHERE accounts.id = v.id
+), r AS (
+  UPDATE rings SET chain_length = %(length)s, chain_head = %(head)s WHERE id = %(ring_id)s
+)
+SELECT seq, id FROM t
+"""
 
 
 @dataclass(slots=True)
@@ -74,15 +116,50 @@ def book_many(connection: Connection, ring_id: int,
     Returns for each request either the booked transfer's fields (a dict with
     id, seq, hash, booked_at ...) or its refusal. Writes but does not commit.
     """
+    dialect = connection.dialect
+    driver = connection.connection.driver_connection
+    cursor = driver.cursor()
+    try:
+        return _book_many(connection, driver, cursor, ring_id, requests)
+    except dialect.loaded_dbapi.Error as exc:
+        # As SQLAlchemy would say it, so `atomic` and the queue retry what is retryable.
+        lost = dialect.is_disconnect(exc, driver, cursor)
+        if lost:
+            connection.invalidate(exc)
+        raise DBAPIError.instance(None, None, exc, dialect.loaded_dbapi.Error,
+                                  connection_invalidated=lost, dialect=dialect) from exc
+    finally:
+        cursor.close()
+
+
+def _book_many(connection, driver, cursor, ring_id, requests):
     from tauschring.ledger.service import check_limits  # the messages live there
 
+    postgres = connection.dialect.name == "postgresql"
     ids = sorted({i for r in requests for i in (r.debit_account_id, r.credit_account_id)})
-    accounts = {row.id: row for row in connection.execute(ACCOUNT_LOCK, {"ids": ids})}
-    ring = connection.execute(RING_LOCK, {"ring_id": ring_id}).one()
+    if postgres:
+        # Locks in the fixed order (accounts, then the ring), sent together.
+        accounts_sql = _ACCOUNTS_SQL.format(ids=", ".join(["%s"] * len(ids)))
+        with driver.pipeline():
+            cursor.execute(accounts_sql + " FOR UPDATE", ids)
+            ring_cursor = driver.cursor()
+            ring_cursor.execute(_RING_SQL.format(p="%s") + " FOR UPDATE", (ring_id,))
+        account_rows = cursor.fetchall()
+        ring_row = ring_cursor.fetchone()
+        ring_cursor.close()
+    else:
+        account_rows = cursor.execute(
+            _ACCOUNTS_SQL.format(ids=", ".join("?" * len(ids))), ids).fetchall()
+        ring_row = cursor.execute(_RING_SQL.format(p="?"), (ring_id,)).fetchone()
+    if ring_row is None:
+        raise LookupError(f"ring {ring_id} does not exist")
+    accounts = {row[0]: AccountRow(*row) for row in account_rows}
+    ring = RingRow(*ring_row)
     balances = {account_id: row.balance for account_id, row in accounts.items()}
     head, seq = ring.chain_head, ring.chain_length
     results: list[dict | DomainError] = []
     transfers: list[dict] = []
+    afters: list[tuple[int, int]] = []
     for request in requests:
         try:
             debit = _open_account(accounts, ring_id, request.debit_account_id,
@@ -98,37 +175,66 @@ def book_many(connection: Connection, ring_id: int,
             continue
         seq += 1
         fields = dict(ring_id=ring_id, seq=seq, debit_account_id=debit.id,
-                      credit_account_id=credit.id, minutes=request.minutes, memo=request.memo,
-                      booked_at=utcnow(), booked_by_id=request.booked_by_id,
-                      exchange_id=request.exchange_id, reverses_id=request.reverses_id,
+                      credit_account_id=credit.id, minutes=request.minutes,
+                      memo=request.memo, booked_at=utcnow(),
+                      booked_by_id=request.booked_by_id, exchange_id=request.exchange_id,
+                      reverses_id=request.reverses_id,
                       override_reason=request.override_reason)
         head = fields["hash"] = transfer_hash(head, **fields)
-        fields["_after"] = (debit_after, credit_after)
         balances[debit.id], balances[credit.id] = debit_after, credit_after
         transfers.append(fields)
+        afters.append((debit_after, credit_after))
         results.append(fields)
-    if not transfers:
-        return results
-    rows = [{k: v for k, v in t.items() if k != "_after"} for t in transfers]
-    id_of = dict(connection.execute(NEW_TRANSFERS, rows).all())
+    if transfers:
+        touched = sorted({i for t in transfers
+                          for i in (t["debit_account_id"], t["credit_account_id"])})
+        write = _write_postgres if postgres else _write_sqlite
+        write(cursor, ring_id, transfers, afters, [(i, balances[i]) for i in touched],
+              seq, head)
+    return results
+
+
+def _write_sqlite(cursor, ring_id, transfers, afters, balances, length, head) -> None:
     entries = []
+    for t, (debit_after, credit_after) in zip(transfers, afters, strict=True):
+        stored_at = t["booked_at"].astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        cursor.execute(_SQLITE_TRANSFER, tuple(stored_at if c == "booked_at" else t[c]
+                                               for c in _TRANSFER_COLUMNS))
+        t["id"] = cursor.lastrowid
+        entries += [(t["id"], t["debit_account_id"], t["credit_account_id"], -t["minutes"],
+                     debit_after, stored_at),
+                    (t["id"], t["credit_account_id"], t["debit_account_id"], t["minutes"],
+                     credit_after, stored_at)]
+    cursor.executemany(_SQLITE_ENTRY, entries)
+    cursor.executemany(_SQLITE_BALANCE, [(balance, i) for i, balance in balances])
+    cursor.execute(_SQLITE_HEAD, (length, head, ring_id))
+
+
+def _write_postgres(cursor, ring_id, transfers, afters, balances, length, head) -> None:
+    def column(name):
+        return [t[name] for t in transfers]
+
+    e_seq, e_side, e_account, e_counter, e_minutes, e_after = [], [], [], [], [], []
+    for t, (debit_after, credit_after) in zip(transfers, afters, strict=True):
+        e_seq += [t["seq"], t["seq"]]
+        e_side += [0, 1]
+        e_account += [t["debit_account_id"], t["credit_account_id"]]
+        e_counter += [t["credit_account_id"], t["debit_account_id"]]
+        e_minutes += [-t["minutes"], t["minutes"]]
+        e_after += [debit_after, credit_after]
+    cursor.execute(_PG_WRITE, {
+        "ring_id": ring_id, "seq": column("seq"), "debit": column("debit_account_id"),
+        "credit": column("credit_account_id"), "minutes": column("minutes"),
+        "memo": column("memo"), "booked_at": column("booked_at"),
+        "booked_by": column("booked_by_id"), "exchange": column("exchange_id"),
+        "reverses": column("reverses_id"), "override": column("override_reason"),
+        "hash": column("hash"), "e_seq": e_seq, "e_side": e_side, "e_account": e_account,
+        "e_counter": e_counter, "e_minutes": e_minutes, "e_after": e_after,
+        "b_id": [i for i, _ in balances], "b_balance": [b for _, b in balances],
+        "length": length, "head": head})
+    id_of = dict(cursor.fetchall())
     for t in transfers:
         t["id"] = id_of[t["seq"]]
-        debit_after, credit_after = t.pop("_after")
-        entries += [
-            {"transfer_id": t["id"], "account_id": t["debit_account_id"],
-             "counterparty_account_id": t["credit_account_id"], "minutes": -t["minutes"],
-             "balance_after": debit_after, "booked_at": t["booked_at"]},
-            {"transfer_id": t["id"], "account_id": t["credit_account_id"],
-             "counterparty_account_id": t["debit_account_id"], "minutes": t["minutes"],
-             "balance_after": credit_after, "booked_at": t["booked_at"]}]
-    connection.execute(NEW_ENTRIES, entries)
-    touched = sorted({i for t in transfers for i in (t["debit_account_id"],
-                                                     t["credit_account_id"])})
-    connection.execute(SET_BALANCE, [{"account_id": i, "new_balance": balances[i]}
-                                     for i in touched])
-    connection.execute(SET_HEAD, {"ring_id": ring_id, "seq": seq, "head": head})
-    return results
 
 
 def _open_account(accounts: dict, ring_id: int, account_id: int, field: str):
@@ -181,6 +287,24 @@ class BookingQueue:
         if isinstance(waiter.outcome, BaseException):
             raise waiter.outcome
         return waiter.outcome
+
+    def submit_many(self, requests: list[Request]) -> list:
+        """Book the requests in one group (with whatever else is waiting), in their
+        order; returns each one's transfer fields or refusal (not raised)."""
+        waiters = [_Waiter(request) for request in requests]
+        with self._lock:
+            self._pending.extend(waiters)
+            lead = not self._busy
+            self._busy = True
+        if not lead:
+            # They were queued together, so one leader takes them all; it may be us.
+            waiters[0].done.wait()
+            lead = waiters[0].outcome is None
+        if lead:
+            self._lead()
+        for waiter in waiters:
+            waiter.done.wait()
+        return [waiter.outcome for waiter in waiters]
 
     def _lead(self) -> None:
         with self._lock:
