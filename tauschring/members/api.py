@@ -19,6 +19,7 @@ from tauschring.ledger import service as ledger
 from tauschring.limits import ID_MAX, MINUTES_MAX
 from tauschring.members import service as members
 from tauschring.members.models import STATUSES, VISIBILITIES
+from tauschring.office.numbers import number_of
 from tauschring.paging import page_of
 from tauschring.rings.models import Ring
 
@@ -54,6 +55,8 @@ class MemberOut(ma.Schema):
     email_visibility = Text()
     phone_visibility = Text()
     address_visibility = Text()
+    number = ma.fields.Function(lambda data: number_of(db.session, data["id"]),
+                                metadata={"description": "the member number (slips, letters)"})
 
 
 class ProfileIn(ma.Schema):

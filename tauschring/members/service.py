@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from tauschring import auditlog
@@ -32,6 +32,7 @@ from tauschring.members.models import (
     Member,
 )
 from tauschring.members.passwords import dummy_hash, hash_password, verify_password
+from tauschring.office.numbers import number_matches
 from tauschring.rings import service as rings
 from tauschring.text import one_line
 from tauschring.textsearch import every_word
@@ -546,8 +547,9 @@ def directory(actor: Actor, *, q: str | None = None, status: str | None = None):
                              statuses=", ".join(STATUSES)),
                           code="status_invalid", field="status")
         statement = statement.where(Member.status == status)
-    return statement.where(every_word(q, Member.name, Member.district, Member.postcode,
-                                      Member.skills))
+    words = every_word(q, Member.name, Member.district, Member.postcode, Member.skills)
+    by_number = number_matches(actor.ring_id, q)  # "17", "Nr. 17": the member number
+    return statement.where(words if by_number is None else or_(words, by_number))
 
 
 # --- passwords -----------------------------------------------------------------

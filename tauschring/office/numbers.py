@@ -67,3 +67,13 @@ def parse_number(text) -> int | None:
     if cleaned.isascii() and cleaned.isdigit() and 0 < len(cleaned) <= 9:
         return int(cleaned)
     return None
+
+
+def number_matches(ring_id: int, q: str | None):
+    """A search for a member number ("17", "Nr. 17", "#17"): the members of the ring
+    with that number, as a condition on Member; None when `q` is no number."""
+    number = parse_number(q)
+    if number is None:
+        return None
+    return Member.id.in_(select(MemberNumber.member_id).where(
+        MemberNumber.ring_id == ring_id, MemberNumber.number == number))

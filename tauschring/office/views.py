@@ -289,3 +289,9 @@ def _act_for(member_id: int, action: str, *args, done: str):
         else:
             flash(done)
     return redirect(url_for("office.acting_for", member_id=member_id))
+
+
+@bp.app_template_global("member_number")
+def member_number(member_id: int) -> int | None:
+    """The member's number, shown beside the name on profiles and lists."""
+    return numbers.number_of(db.session, member_id)

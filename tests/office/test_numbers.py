@@ -1,0 +1,46 @@
+"""Member numbers: short, unique in each ring, given to every new member, shown
+on profiles and lists, and found by searching for them."""
+
+from __future__ import annotations
+
+from tauschring.db import db
+from tauschring.office.numbers import numbers_of
+from tests.support.pages import Pages
+
+
+def test_every_member_gets_the_next_number_of_its_ring(world):
+    sonnenberg, talheim = world.ring(), world.ring("talheim")
+    first = [world.member(sonnenberg, name) for name in ("Anna", "Bernd")]
+    other = world.member(talheim, "Olga")
+    later = world.member(sonnenberg, "Clara", status="pending")
+    found = numbers_of(db.session, [p.id for p in [*first, other, later]])
+    assert [found[p.id] for p in first] == [1, 2]
+    assert found[other.id] == 1
+    assert found[later.id] == 3
+
+
+def test_search_by_number_in_the_api_the_directory_and_the_coordinators_list(
+        world, http, app):
+    ring = world.ring()
+    karin = world.coordinator(ring, "Karin Kohl")          # no. 1
+    anna = world.member(ring, "Anna Adler")                # no. 2
+    world.member(ring, "Bernd Bauer")                      # no. 3
+    token = http.token(anna)
+    found = http.get("/api/v1/members?q=2", token=token).json()
+    assert [m["name"] for m in found["items"]] == ["Anna Adler"]
+    assert found["items"][0]["number"] == 2
+    assert [m["name"] for m in http.get("/api/v1/members?q=Nr. 3",
+                                        token=token).json()["items"]] == ["Bernd Bauer"]
+
+    pages = Pages(app.test_client())
+    pages.login(anna)
+    directory = pages.client.get("/members?q=3").text
+    assert "Bernd Bauer" in directory and "Anna Adler" not in directory
+    profile = pages.client.get(f"/members/{anna.id}").text
+    assert 'data-testid="member-number">2<' in profile
+
+    office = Pages(app.test_client())
+    office.login(karin)
+    listed = office.client.get("/coordination/members?q=2").text
+    assert "Anna Adler" in listed and "Bernd Bauer" not in listed
+    assert "No. 2" in listed
