@@ -100,3 +100,25 @@ def build_region(world) -> RegionScene:
     contact = Person(contact_id, None, None, contact_email, "Lena Lotse", "contact")
     return RegionScene(SLUG, ring_a, ring_b, coordinator_a, coordinator_b, anna, bert, contact,
                        ids, talents)
+
+
+def region_for_matrix(ring_a, ring_b) -> tuple[Person, dict]:
+    """The access matrix's region (tests/trust): both rings in region "lippetal", its
+    contact point, an entry of the directory and a request for help passed on to ring A."""
+    def build(session):
+        regions.create_region(session, name="Lippetal", slug=SLUG)
+        for ring in (ring_a, ring_b):
+            regions.add_ring(session, region_slug=SLUG, ring_slug=ring.slug)
+        contact = regions.appoint_contact(session, region_slug=SLUG, name="Lena Lotse",
+                                          email="lena.matrix@lippetal.example",
+                                          password=PASSWORD)
+        actor = Actor(ring_id=None, member_id=contact.id, role="contact")
+        service = regions.create_service(session, actor, SLUG, name="Familienzentrum",
+                                         kind="childcare")
+        request = regions.ask_for_help(session, SLUG, need="Hilfe beim Einkaufen",
+                                       email="hilfe@example.org", consent=True)
+        regions.forward_help_request(session, actor, SLUG, request.id,
+                                     ring_slug=ring_a.slug)
+        return (Person(contact.id, None, None, contact.email, contact.name, "contact"),
+                {"region": SLUG, "service": service.id, "help": request.id})
+    return atomic(build)

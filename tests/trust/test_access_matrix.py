@@ -24,6 +24,7 @@ from access_matrix import (
     ADMIN,
     ANONYMOUS,
     CALLERS,
+    CONTACT,
     COORDINATOR,
     LOGIN,
     MEMBER,
@@ -46,6 +47,7 @@ from tauschring.ledger.audit import audit_ring
 from tauschring.market import service as market
 from tests.support.app import PASSWORD, World, make_app
 from tests.support.databases import ENGINES, postgres_database
+from tests.support.regions import region_for_matrix
 
 TIMEOUT = 60  # seconds for one request; PDFs take a while on a busy machine
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "security.md"
@@ -109,11 +111,13 @@ class TrustScene:
     def new_browser(self, kind: str) -> Browser:
         """A browser logged in as `kind` (anonymous: none), holding a CSRF token."""
         browser = Browser(self.base_url)
+        # The contact point has no account: it lands at its region's desk.
+        home = {ANONYMOUS: "/login", CONTACT: "/regions/lippetal/desk"}.get(kind, "/dashboard")
         if kind != ANONYMOUS:
             response = browser.log_in(self.people[kind].email, PASSWORD)
             assert response.status_code == 302, (kind, response.status_code)
-            assert browser.logged_in(), kind
-        browser.token = browser.csrf("/dashboard" if kind != ANONYMOUS else "/login")
+            assert browser.get(home).status_code == 200, kind
+        browser.token = browser.csrf(home)
         return browser
 
     # --- requests -----------------------------------------------------------------
@@ -229,6 +233,8 @@ def build_scene(world: World) -> tuple[dict, dict]:
     made.update(member=anna.id, partner=bert.id, admin=people[ADMIN].id,
                 account=anna.account_id, ring=ring_a.id, ring_b=ring_b.id,
                 year=utcnow().year)
+    people[CONTACT], region_objects = region_for_matrix(ring_a, ring_b)
+    made.update(region_objects)
     return people, made
 
 
