@@ -40,7 +40,7 @@ class Block:
 
 def guide_blocks() -> list[Block]:
     text = GUIDE.read_text(encoding="utf-8")
-    return [Block(name, engine, language, body)
+    return [Block(name, engine or None, language, body)
             for name, engine, language, body in _MARKED.findall(text)]
 
 
