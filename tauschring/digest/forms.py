@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms import BooleanField, HiddenField, IntegerField
+from wtforms.validators import AnyOf, InputRequired, NumberRange
 
 from tauschring.digest.service import MAX_MONTHS
 
@@ -14,6 +14,8 @@ class MailSettingsForm(FlaskForm):
     weekly_digest = BooleanField(_l("The weekly digest: new offers and requests, news, "
                                     "coming events"))
     news_by_mail = BooleanField(_l("The ring's news, as soon as they are posted"))
+    # Unticked boxes send nothing: this field says the form was sent at all.
+    chosen = HiddenField(default="1", validators=[AnyOf(["1"])])
 
 
 class ReminderForm(FlaskForm):

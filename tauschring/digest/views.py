@@ -24,12 +24,18 @@ def settings():
     form = MailSettingsForm(data={"weekly_digest": chosen.weekly_digest,
                                   "news_by_mail": chosen.news_by_mail}
                             if request.method == "GET" else None)
+    status = 200
     if form.validate_on_submit():
-        if act(form, digest.set_preferences, actor, weekly_digest=form.weekly_digest.data,
-               news_by_mail=form.news_by_mail.data):
+        outcome = act(form, digest.set_preferences, actor,
+                      weekly_digest=form.weekly_digest.data,
+                      news_by_mail=form.news_by_mail.data)
+        if outcome:
             flash(_("Your choice is saved."))
             return redirect(url_for("digest.settings"))
-    return render_template("digest/settings.html", form=form)
+        status = outcome.status
+    elif request.method == "POST":
+        status = 422
+    return render_template("digest/settings.html", form=form), status
 
 
 @bp.route("/coordination/inactive", methods=["GET", "POST"])

@@ -117,7 +117,7 @@ def attendance(session: Session, event_ids: list[int], member_id: int | None
         return {}, set()
     counts = dict(session.execute(
         select(EventAttendance.event_id, func.count(EventAttendance.id))
-        .where(EventAttendance.event_id.in_(event_ids)).group_by(EventAttendance.event_id)))
+        .where(EventAttendance.event_id.in_(event_ids)).group_by(EventAttendance.event_id)).all())
     mine = set(session.scalars(select(EventAttendance.event_id).where(
         EventAttendance.event_id.in_(event_ids), EventAttendance.member_id == member_id)))
     return counts, mine

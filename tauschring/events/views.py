@@ -22,7 +22,7 @@ from tauschring.db import atomic, db, utcnow
 from tauschring.errors import NotFound
 from tauschring.events import service as events
 from tauschring.events.feed import ics_response
-from tauschring.events.forms import EventForm
+from tauschring.events.forms import EventForm, RenewFeedForm
 from tauschring.exchanges.forms import EmptyForm
 from tauschring.web.access import current_actor
 from tauschring.web.forms import act
@@ -58,7 +58,7 @@ def _page(form: EventForm | None, status: int = 200):
     token = atomic(events.feed_token, actor) if actor.member_id else None
     return render_template(
         "events/index.html", events=listed, counts=counts, mine=mine, form=form,
-        buttons=EmptyForm(), day=day,
+        buttons=EmptyForm(), renew=RenewFeedForm(), day=day,
         feed_url=current_app.config["BASE_URL"].rstrip("/") + url_for("events.feed", token=token)
         if token else None,
         attendees={e.id: events.attendees(db.session, e.id) for e in listed}
@@ -105,10 +105,12 @@ def attend(event_id: int):
 @bp.route("/events/feed/renew", methods=["POST"])
 @login_required
 def renew_feed():
-    form = EmptyForm()
+    form = RenewFeedForm()
     if form.validate_on_submit():
         atomic(events.renew_feed_token, current_actor())
         flash(_("Your calendar link is new; the old one no longer works."))
+    else:
+        flash(_("The link stays as it was."), "error")
     return redirect(url_for("events.index") + "#calendar")
 
 
