@@ -15,7 +15,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from tauschring.office.slips import MAX_SLIPS
 
@@ -74,3 +74,13 @@ class PostalForm(FlaskForm):
     by_post = BooleanField(_l("Statements, the newsletter and notices by post"))
     address = TextAreaField(_l("Postal address (as on the envelope)"),
                             validators=[Length(max=400)])
+
+
+class LettersForm(FlaskForm):
+    kind = SelectField(_l("Letters with"), choices=[
+        SelectChoice("statements", _l("The statements of account")),
+        SelectChoice("newsletter", _l("The market newsletter")),
+        SelectChoice("notice", _l("A notice"))], default="statements")
+    year = IntegerField(_l("Year of the statements"),
+                        validators=[Optional(), NumberRange(min=1970, max=9999)])
+    text = TextAreaField(_l("The notice's text"), validators=[Length(max=5000)])

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale, to_user_timezone
 from flask_babel import gettext as _
-from flask_babel import to_user_timezone
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -18,13 +18,15 @@ from tauschring.ledger.service import holders_by_account
 from tauschring.market.service import talents_of_member
 from tauschring.members.models import Member
 from tauschring.office import batch as batches
-from tauschring.office import numbers, proxies, slips
+from tauschring.office import letters, numbers, proxies, slips
 from tauschring.office.batch import BatchRefused
 from tauschring.office.forms import (
     MAX_ROWS,
     ROWS_SHOWN,
     ActionForm,
     GrantForm,
+    LettersForm,
+    PostalForm,
     SlipsForm,
     SplitForm,
     TypeSlipsForm,
@@ -295,3 +297,63 @@ def _act_for(member_id: int, action: str, *args, done: str):
 def member_number(member_id: int) -> int | None:
     """The member's number, shown beside the name on profiles and lists."""
     return numbers.number_of(db.session, member_id)
+
+
+# --- letters by post --------------------------------------------------------------
+
+@bp.route("/letters-by-post", methods=["GET", "POST"])
+@login_required
+def postal_choice():
+    """The member's choice: statements, the newsletter and notices by post."""
+    return _postal_form(current_user._get_current_object(), "office.postal_choice", {})
+
+
+@bp.route("/coordination/members/<int:member_id>/post", methods=["GET", "POST"])
+@coordinator_required
+def member_postal_choice(member_id):
+    """A coordinator records the choice for a member (e.g. handed in at the office)."""
+    member = db.session.get(Member, member_id)
+    if member is None or member.ring_id != current_user.ring_id:
+        abort(404)
+    return _postal_form(member, "office.member_postal_choice", {"member_id": member_id})
+
+
+def _postal_form(member: Member, endpoint: str, args: dict):
+    choice = letters.postal_choice(db.session, member.id)
+    form = PostalForm(obj=choice) if choice and request.method == "GET" else PostalForm()
+    status = 200
+    if form.validate_on_submit():
+        outcome = act(form, letters.set_postal_choice, current_actor(), member.id,
+                      by_post=form.by_post.data, address=form.address.data or "")
+        if outcome:
+            flash(_("Your choice is saved."))
+            return redirect(url_for(endpoint, **args))
+        status = outcome.status
+    elif request.method == "POST":
+        status = 422
+    return render_template("office/postal_choice.html", form=form, member=member,
+                           action=url_for(endpoint, **args)), status
+
+
+@bp.route("/coordination/letters", methods=["GET", "POST"])
+@coordinator_required
+def print_letters():
+    """One PDF with a letter for every member who chose post."""
+    form = LettersForm()
+    ring = _ring()
+    people = letters.members_by_post(db.session, ring.id)
+    if form.validate_on_submit():
+        try:
+            pdf, _count = letters.render_letters(
+                db.session, ring, form.kind.data, year=form.year.data,
+                text=form.text.data or "", language=str(get_locale()))
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            if pdf is None:
+                flash(_("Nobody in the ring gets letters by post."), "error")
+                return redirect(url_for("office.print_letters"))
+            return send_file(BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
+                             download_name=f"briefe-{form.kind.data}-{_today().isoformat()}.pdf")
+    return render_template("office/letters_page.html", form=form, people=people), \
+        422 if form.errors else 200

@@ -81,3 +81,27 @@ def test_letters_need_an_address(world, app):
     with pytest.raises(Invalid) as refused:
         atomic(set_postal_choice, anna.actor, anna.id, by_post=True, address="Anna")
     assert refused.value.field == "address"
+
+
+def test_the_choice_on_the_page_and_the_coordinators_letters(world, app):
+    from tests.support.pages import Pages
+
+    ring = world.ring()
+    karin = world.coordinator(ring, "Karin Kohl")
+    anna = world.member(ring, "Anna Adler")
+    pages = Pages(app.test_client())
+    pages.login(anna)
+    refused = pages.submit("/letters-by-post", "/letters-by-post", {"by_post": "y",
+                                                                   "address": "Anna"})
+    assert refused.status_code == 422
+    saved = pages.submit("/letters-by-post", "/letters-by-post", {
+        "by_post": "y", "address": "Anna Adler\nLindenweg 3\n33602 Bielefeld"})
+    assert saved.status_code == 302
+    office = Pages(app.test_client())
+    office.login(karin)
+    assert "Lindenweg 3" in office.client.get("/coordination/letters").text
+    pdf = office.submit("/coordination/letters", "/coordination/letters",
+                        {"kind": "notice", "text": "Einladung zur Mitgliederversammlung"})
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    text = " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "Lindenweg 3" in text and "Mitgliederversammlung" in text
