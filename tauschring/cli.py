@@ -574,7 +574,8 @@ _office_commands()
 
 
 def _region_commands() -> None:
-    from tauschring.regions.commands import region, ring_coverage
+    from tauschring.regions.commands import commands as region_commands
+    region, ring_coverage = region_commands(in_app)
     main.add_command(region)
     ring.add_command(ring_coverage)
 
