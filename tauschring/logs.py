@@ -5,7 +5,8 @@ the answer was sent. The query string is left out (it may hold secrets), and
 a path segment that is a secret (the token of /password/reset/<token>, of
 /email/confirm/<token>: any route argument whose name ends in "token") is
 written as "***". `tauschring serve` writes the lines to its output as text or
-as JSON lines ([server] log_format); under another server the logger is
+as JSON lines ([server] log_format; a JSON line names the process that answered,
+"pid", as `serve --workers N` runs several); under another server the logger is
 Python logging's to configure.
 """
 
@@ -116,7 +117,7 @@ class AccessLog:
 class JsonLines(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line = {"time": datetime.fromtimestamp(record.created, UTC).isoformat(
-            timespec="milliseconds").replace("+00:00", "Z")}
+            timespec="milliseconds").replace("+00:00", "Z"), "pid": record.process}
         for key in ("method", "path", "status", "ms"):
             if hasattr(record, key):
                 line[key] = getattr(record, key)

@@ -47,8 +47,15 @@ def request_fingerprint() -> str:
     return hashlib.sha256(f"{request.method} {target}\n{body}".encode()).hexdigest()
 
 
-def write(view):
-    """Run an API view inside `atomic`, honouring an Idempotency-Key."""
+def write(view=None, /, *, commits_itself: bool = False):
+    """Run an API view inside `atomic`, honouring an Idempotency-Key.
+
+    commits_itself: without a key, the view runs outside `atomic` and commits
+    its own work (e.g. a booking through the ring's group-commit queue); it
+    asks `in_unit_of_work()` which way it was called.
+    """
+    if view is None:
+        return lambda view: write(view, commits_itself=commits_itself)
 
     @wraps(view)
     def wrapper(*args, **kwargs):
@@ -56,8 +63,11 @@ def write(view):
         if key is not None and not (0 < len(key) <= 255 and key.isprintable()):
             raise Invalid(_l("The Idempotency-Key must have 1 to 255 printable characters."),
                           code="idempotency_key_invalid", field=HEADER)
+        if commits_itself and (key is None or getattr(g, "api_member", None) is None):
+            return view(*args, **kwargs)
 
         def unit(session: Session) -> Response:
+            g.unit_of_work = True
             # A key belongs to a caller; an anonymous request (registration)
             # has none to remember it by, and its refusals protect it anyway.
             if key is None or getattr(g, "api_member", None) is None:
@@ -94,3 +104,8 @@ def write(view):
         return atomic(unit)
 
     return wrapper
+
+
+def in_unit_of_work() -> bool:
+    """Whether the view runs inside `write`'s transaction (else it commits itself)."""
+    return getattr(g, "unit_of_work", False)

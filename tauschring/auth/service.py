@@ -92,11 +92,14 @@ def issue_token(session: Session, *, email: str, password: str,
 
 
 def member_for_token(session: Session, token: str) -> Member | None:
-    row = session.scalars(select(ApiToken).where(ApiToken.token_hash == _digest(token))).first()
+    # One query for token and member: it runs before every API request.
+    row = session.execute(
+        select(Member, ApiToken.expires_at).join(ApiToken, ApiToken.member_id == Member.id)
+        .where(ApiToken.token_hash == _digest(token))).first()
     if row is None or _aware(row.expires_at) <= utcnow():
         return None
-    member = session.get(Member, row.member_id)
-    if member is None or member.status == "left":
+    member = row.Member
+    if member.status == "left":
         return None
     return member
 

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 
 from tauschring.api.access import coordinator_only, may
 from tauschring.api.auth import current_actor
-from tauschring.api.idempotency import write
+from tauschring.api.idempotency import in_unit_of_work, write
 from tauschring.api.pagination import PageArgs, page_schema
 from tauschring.db import db
 from tauschring.ledger import queries, service
@@ -161,8 +161,9 @@ def account_views(accounts) -> list[dict]:
     return views
 
 
-def transfer_views(transfers) -> list[dict]:
-    reversals = queries.reversed_by(db.session, [t.id for t in transfers])
+def transfer_views(transfers, new: bool = False) -> list[dict]:
+    """new: transfers booked just now, which nothing reverses yet."""
+    reversals = {} if new else queries.reversed_by(db.session, [t.id for t in transfers])
     return [{"id": t.id, "seq": t.seq, "debit_account_id": t.debit_account_id,
              "credit_account_id": t.credit_account_id, "minutes": t.minutes, "memo": t.memo,
              "booked_at": t.booked_at, "booked_by_id": t.booked_by_id,
@@ -213,13 +214,16 @@ def list_entries(args, account_id):
 
 
 @blp.route("/transfers", methods=["POST"])
-@write
+@write(commits_itself=True)
 @coordinator_only
-@blp.arguments(TransferIn)
+@blp.arguments(TransferIn())  # one instance for every request: the hot path
 @blp.response(201, TransferOut)
 def create_transfer(data):
-    transfer = service.book_by_coordinator(db.session, current_actor(), **data)
-    return transfer_views([transfer])[0]
+    if in_unit_of_work():  # with an Idempotency-Key: booked with the key's claim
+        transfer = service.book_by_coordinator(db.session, current_actor(), **data)
+    else:  # committed at once, with the ring's other bookings of the moment
+        transfer = service.book_by_coordinator_now(current_actor(), **data)
+    return transfer_views([transfer], new=True)[0]
 
 
 @blp.route("/transfers/<int:transfer_id>/reverse", methods=["POST"])

@@ -31,7 +31,7 @@ from sqlalchemy import bindparam, event, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from tauschring.db import MAX_ATTEMPTS, WRITE, is_retryable, utcnow, writer_queue
+from tauschring.db import MAX_ATTEMPTS, WRITE, is_retryable, writer_queue
 from tauschring.errors import DomainError, Invalid
 from tauschring.i18n import _l
 from tauschring.ledger.chain import transfer_hash
@@ -133,7 +133,8 @@ def book_many(connection: Connection, ring_id: int,
 
 
 def _book_many(connection, driver, cursor, ring_id, requests):
-    from tauschring.ledger.service import check_limits  # the messages live there
+    # The limits' messages live in the service, and so does the clock (tests set it).
+    from tauschring.ledger import service
 
     postgres = connection.dialect.name == "postgresql"
     ids = sorted({i for r in requests for i in (r.debit_account_id, r.credit_account_id)})
@@ -169,14 +170,15 @@ def _book_many(connection, driver, cursor, ring_id, requests):
             debit_after = balances[debit.id] - request.minutes
             credit_after = balances[credit.id] + request.minutes
             if request.override_reason is None:
-                check_limits(connection, debit, debit_after, credit, credit_after, ring)
+                service.check_limits(connection, debit, debit_after, credit, credit_after,
+                                     ring)
         except DomainError as refusal:
             results.append(refusal)
             continue
         seq += 1
         fields = dict(ring_id=ring_id, seq=seq, debit_account_id=debit.id,
                       credit_account_id=credit.id, minutes=request.minutes,
-                      memo=request.memo, booked_at=utcnow(),
+                      memo=request.memo, booked_at=service.utcnow(),
                       booked_by_id=request.booked_by_id, exchange_id=request.exchange_id,
                       reverses_id=request.reverses_id,
                       override_reason=request.override_reason)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 
 from tauschring import auditlog
 from tauschring.actors import Actor
-from tauschring.db import db
+from tauschring.db import db, utcnow  # noqa: F401 - the booking clock (booking.py)
 from tauschring.errors import Conflict, DomainError, Invalid, NotFound
 from tauschring.i18n import Hours, _l
 from tauschring.ledger import booking
