@@ -15,7 +15,7 @@ from tauschring.db import atomic, db
 from tauschring.errors import Invalid
 from tauschring.limits import ID_MAX
 from tauschring.market import service as market
-from tauschring.market.models import KINDS, Category
+from tauschring.market.models import KINDS, VISIBILITIES, Category
 from tauschring.paging import page_of
 
 blp = Blueprint("talents", __name__, url_prefix="/api/v1",
@@ -42,6 +42,8 @@ class TalentIn(ma.Schema):
                        validate=ma.validate.Length(max=market.DESCRIPTION_MAX))
     category = CategoryRef(required=True)
     expires_on = ma.fields.Date(allow_none=True)
+    visibility = Text(validate=ma.validate.OneOf(VISIBILITIES), metadata={
+        "description": "ring (default) or region: also on the region's public pages"})
 
 
 class TalentPatch(ma.Schema):
@@ -50,6 +52,7 @@ class TalentPatch(ma.Schema):
     description = Text(validate=ma.validate.Length(max=market.DESCRIPTION_MAX))
     category = CategoryRef()
     expires_on = ma.fields.Date(allow_none=True)
+    visibility = Text(validate=ma.validate.OneOf(VISIBILITIES))
 
 
 class TalentOut(ma.Schema):
@@ -64,6 +67,7 @@ class TalentOut(ma.Schema):
     member_name = Text()
     district = Text()
     status = Text()
+    visibility = Text()
     current = ma.fields.Boolean()
     expires_on = ma.fields.Date(allow_none=True)
     created_at = ma.fields.AwareDateTime()
@@ -111,6 +115,7 @@ def view(talent) -> dict:
         "category_name": talent.category.name(get_locale()),
         "member_id": talent.member_id, "member_name": talent.member.name,
         "district": talent.member.district, "status": talent.status,
+        "visibility": talent.visibility,
         "current": market.is_current(talent), "expires_on": talent.expires_on,
         "created_at": talent.created_at, "updated_at": talent.updated_at,
     }

@@ -57,11 +57,17 @@ class TalentForm(FlaskForm):
     # Browsers without a date picker show a text box; people there type 31.12.2025.
     expires_on = DateField(_l("Current until (optional)"), validators=[Optional()],
                            format=["%Y-%m-%d", "%d.%m.%Y"])
+    # Published to the region: on its public pages, with the ring's contact (tauschring/regions).
+    visibility = RadioField(_l("Who may see it?"), default="ring", choices=[
+        choice("ring", _l("The members of my ring")),
+        choice("region", _l("Also the public pages of the region, with the ring's contact "
+                            "instead of mine"))])
 
     def fields(self) -> dict:
         return {"kind": self.kind.data, "title": self.title.data,
                 "description": self.description.data,
-                "category_id": int(self.category.data), "expires_on": self.expires_on.data}
+                "category_id": int(self.category.data), "expires_on": self.expires_on.data,
+                "visibility": self.visibility.data or "ring"}
 
 
 class CategoryForm(FlaskForm):

@@ -217,7 +217,8 @@ def edit_talent(talent_id: int):
     form = TalentForm(data={"kind": found.kind, "title": found.title,
                             "description": found.description,
                             "category": str(found.category_id),
-                            "expires_on": found.expires_on})
+                            "expires_on": found.expires_on,
+                            "visibility": found.visibility})
     _category_choices(form, actor.ring_id, keep=found.category)
     if form.validate_on_submit():
         fields = form.fields()

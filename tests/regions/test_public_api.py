@@ -72,3 +72,46 @@ def test_only_talents_published_to_the_region_are_shown_with_the_rings_contact(
 def test_an_unknown_region_is_404(region_scene, http, problem):
     problem(http.get("/api/v1/regions/nowhere"), 404)
     assert http.get("/regions/nowhere").status_code == 404
+
+
+def test_a_member_publishes_an_offer_to_the_region_and_takes_it_back(region_scene, http):
+    token = http.token(region_scene.bert)
+    posted = http.post("/api/v1/talents", token=token, json={
+        "kind": "offer", "title": "Gartenarbeit im Herbst", "category": "sonstiges",
+        "visibility": "region"})
+    assert posted.status_code == 201, posted.text
+    assert posted.json()["visibility"] == "region"
+
+    def published():
+        items = http.get(f"/api/v1/regions/{region_scene.slug}/talents").json()["items"]
+        return {item["title"] for item in items}
+
+    assert "Gartenarbeit im Herbst" in published()
+    changed = http.patch(f"/api/v1/talents/{posted.json()['id']}", token=token,
+                         json={"visibility": "ring"})
+    assert changed.status_code == 200 and changed.json()["visibility"] == "ring"
+    assert "Gartenarbeit im Herbst" not in published()
+    refused = http.patch(f"/api/v1/talents/{posted.json()['id']}", token=token,
+                         json={"visibility": "world"})
+    assert refused.status_code == 422
+
+
+def test_the_market_form_publishes_to_the_region(region_scene, live_server, http):
+    from sqlalchemy import select
+
+    from tauschring.db import db
+    from tauschring.market.models import Category
+    from tests.support.app import PASSWORD
+    from tests.trust.browsers import Browser
+
+    category = db.session.scalar(select(Category.id).where(
+        Category.ring_id == region_scene.ring_a.id, Category.slug == "sonstiges"))
+    browser = Browser(live_server.application_url)
+    assert browser.log_in(region_scene.bert.email, PASSWORD).status_code == 302
+    assert 'value="region"' in browser.get("/talents/new").text
+    posted = browser.submit("/talents/new", {
+        "kind": "offer", "title": "Hecke schneiden im Lippetal", "description": "",
+        "category": str(category), "expires_on": "", "visibility": "region"})
+    assert posted.status_code == 302, posted.text[:500]
+    items = http.get(f"/api/v1/regions/{region_scene.slug}/talents").json()["items"]
+    assert "Hecke schneiden im Lippetal" in {item["title"] for item in items}
