@@ -24,6 +24,7 @@ import os
 import threading
 import time
 from collections import namedtuple
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
 
@@ -95,6 +96,15 @@ SELECT seq, id FROM t
 """
 
 
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """What the service decides for a booking: the limits (and how a refusal reads),
+    the clock."""
+
+    check_limits: Callable
+    clock: Callable
+
+
 @dataclass(slots=True)
 class Request:
     """One booking asked for, already checked on its own (service.checked_request)."""
@@ -109,8 +119,8 @@ class Request:
     override_reason: str | None = None
 
 
-def book_many(connection: Connection, ring_id: int,
-              requests: list[Request]) -> list[dict | DomainError]:
+def book_many(connection: Connection, ring_id: int, requests: list[Request],
+              rules: Rules) -> list[dict | DomainError]:
     """Book the requests of one ring, in order, in the connection's transaction.
 
     Returns for each request either the booked transfer's fields (a dict with
@@ -120,7 +130,7 @@ def book_many(connection: Connection, ring_id: int,
     driver = connection.connection.driver_connection
     cursor = driver.cursor()
     try:
-        return _book_many(connection, driver, cursor, ring_id, requests)
+        return _book_many(connection, driver, cursor, ring_id, requests, rules)
     except dialect.loaded_dbapi.Error as exc:
         # As SQLAlchemy would say it, so `atomic` and the queue retry what is retryable.
         lost = dialect.is_disconnect(exc, driver, cursor)
@@ -132,10 +142,7 @@ def book_many(connection: Connection, ring_id: int,
         cursor.close()
 
 
-def _book_many(connection, driver, cursor, ring_id, requests):
-    # The limits' messages live in the service, and so does the clock (tests set it).
-    from tauschring.ledger import service
-
+def _book_many(connection, driver, cursor, ring_id, requests, rules):
     postgres = connection.dialect.name == "postgresql"
     ids = sorted({i for r in requests for i in (r.debit_account_id, r.credit_account_id)})
     if postgres:
@@ -170,15 +177,15 @@ def _book_many(connection, driver, cursor, ring_id, requests):
             debit_after = balances[debit.id] - request.minutes
             credit_after = balances[credit.id] + request.minutes
             if request.override_reason is None:
-                service.check_limits(connection, debit, debit_after, credit, credit_after,
-                                     ring)
+                rules.check_limits(connection, debit, debit_after, credit, credit_after,
+                                   ring)
         except DomainError as refusal:
             results.append(refusal)
             continue
         seq += 1
         fields = dict(ring_id=ring_id, seq=seq, debit_account_id=debit.id,
                       credit_account_id=credit.id, minutes=request.minutes,
-                      memo=request.memo, booked_at=service.utcnow(),
+                      memo=request.memo, booked_at=rules.clock(),
                       booked_by_id=request.booked_by_id, exchange_id=request.exchange_id,
                       reverses_id=request.reverses_id,
                       override_reason=request.override_reason)
@@ -265,8 +272,8 @@ class _Waiter:
 class BookingQueue:
     """The bookings of one ring in this process, booked in groups (see the module)."""
 
-    def __init__(self, engine: Engine, ring_id: int):
-        self.engine, self.ring_id = engine, ring_id
+    def __init__(self, engine: Engine, ring_id: int, rules: Rules):
+        self.engine, self.ring_id, self.rules = engine, ring_id, rules
         self._lock = threading.Lock()
         self._pending: list[_Waiter] = []
         self._busy = False
@@ -332,7 +339,7 @@ class BookingQueue:
             try:
                 connection = self._connect()
                 with writer_queue(self.engine), connection.begin():
-                    outcomes = book_many(connection, self.ring_id, requests)
+                    outcomes = book_many(connection, self.ring_id, requests, self.rules)
                 self.batches += 1
                 self.booked += sum(isinstance(o, dict) for o in outcomes)
                 return outcomes
@@ -380,12 +387,12 @@ _queues: dict[tuple[int, int], BookingQueue] = {}
 _queues_lock = threading.Lock()
 
 
-def queue_for(engine: Engine, ring_id: int) -> BookingQueue:
+def queue_for(engine: Engine, ring_id: int, rules: Rules) -> BookingQueue:
     key = (id(engine), ring_id)
     queue = _queues.get(key)
     if queue is None:
         with _queues_lock:
-            queue = _queues.setdefault(key, BookingQueue(engine, ring_id))
+            queue = _queues.setdefault(key, BookingQueue(engine, ring_id, rules))
     return queue
 
 

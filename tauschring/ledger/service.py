@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 
 from tauschring import auditlog
 from tauschring.actors import Actor
-from tauschring.db import db, utcnow  # noqa: F401 - the booking clock (booking.py)
+from tauschring.db import db, utcnow
 from tauschring.errors import Conflict, DomainError, Invalid, NotFound
 from tauschring.i18n import Hours, _l
 from tauschring.ledger import booking
@@ -130,7 +130,7 @@ def book(session: Session, *, ring_id: int, debit_account_id: int, credit_accoun
         minutes=minutes, memo=memo, booked_by_id=booked_by_id, exchange_id=exchange_id,
         reverses_id=reverses_id, override_reason=override_reason)
     session.flush()  # e.g. an account opened by the caller a moment ago
-    [outcome] = booking.book_many(session.connection(), ring_id, [request])
+    [outcome] = booking.book_many(session.connection(), ring_id, [request], RULES)
     if isinstance(outcome, DomainError):
         raise outcome
     _forget_loaded(session, ring_id, debit_account_id, credit_account_id)
@@ -154,7 +154,7 @@ def book_now(*, ring_id: int, debit_account_id: int, credit_account_id: int, min
         debit_account_id=debit_account_id, credit_account_id=credit_account_id,
         minutes=minutes, memo=memo, booked_by_id=booked_by_id, exchange_id=exchange_id,
         reverses_id=reverses_id, override_reason=override_reason)
-    queue = booking.queue_for(engine if engine is not None else db.engine, ring_id)
+    queue = booking_queue(ring_id, engine)
     return Transfer(**queue.submit(request))
 
 
@@ -176,6 +176,18 @@ def check_limits(session, debit, debit_after: int, credit, credit_after: int,
                limit=Hours(high)),
             code="exceeds_max_balance", field="minutes",
             account_id=credit.id, balance_after=credit_after, limit=high)
+
+
+def _clock():
+    return utcnow()  # looked up when called: tests set the clock here
+
+
+RULES = booking.Rules(check_limits=check_limits, clock=_clock)
+
+
+def booking_queue(ring_id: int, engine: Engine | None = None) -> booking.BookingQueue:
+    """The ring's group-commit queue in this process (`book_now`)."""
+    return booking.queue_for(engine if engine is not None else db.engine, ring_id, RULES)
 
 
 def holders_shown(people: list) -> list:

@@ -51,7 +51,7 @@ def ring3(world):
 
 def test_refusals_inside_a_group_spoil_nothing(ring3, auditor):
     ring, (anna, bert, clara) = ring3
-    queue = booking.queue_for(db.engine, ring.id)
+    queue = service.booking_queue(ring.id)
     before = queue.batches
     outcomes = queue.submit_many([
         request(anna, bert, 100),        # anna -100
@@ -82,7 +82,7 @@ def test_refusals_inside_a_group_spoil_nothing(ring3, auditor):
 def test_a_group_of_refusals_only_changes_nothing(ring3, auditor):
     ring, (anna, bert, _clara) = ring3
     before = auditor.facts(ring.id).snapshot()
-    outcomes = booking.queue_for(db.engine, ring.id).submit_many(
+    outcomes = service.booking_queue(ring.id).submit_many(
         [request(anna, bert, 121), request(bert, 10**8, 5)])
     assert [o.code for o in outcomes] == ["exceeds_min_balance", "account_not_found"]
     assert auditor.facts(ring.id).snapshot() == before
@@ -92,7 +92,7 @@ def test_a_database_error_in_a_group_books_the_others_alone(ring3, auditor):
     """Not a refusal the checks foresee (here: a booker who does not exist):
     the group is rolled back and every request booked on its own."""
     ring, (anna, bert, clara) = ring3
-    queue = booking.queue_for(db.engine, ring.id)
+    queue = service.booking_queue(ring.id)
     outcomes = queue.submit_many([
         request(anna, bert, 10),
         request(bert, clara, 20, booked_by_id=10**8),
@@ -127,7 +127,7 @@ def test_many_threads_booking_through_the_queue(app, ring3, auditor):
     ring, accounts = ring3
     threads, operations = 8, 40
     seed = random.randrange(1 << 30)
-    queue = booking.queue_for(db.engine, ring.id)
+    queue = service.booking_queue(ring.id)
     batches_before = queue.batches
 
     def work(index):
