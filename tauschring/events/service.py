@@ -4,7 +4,7 @@ say "I'll come", and read them in their calendar through a private feed link."""
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, delete, func, select
@@ -76,7 +76,9 @@ def create(session: Session, actor: Actor, *, title: str, starts_at: datetime,
         raise Invalid(_l("The end lies before the start."), code="ends_before_start",
                       field="ends_at")
     event = Event(ring_id=actor.ring_id, title=title, place=place, description=description,
-                  starts_at=starts_at, ends_at=ends_at, created_by=actor.member_id)
+                  starts_at=starts_at.astimezone(UTC),
+                  ends_at=ends_at.astimezone(UTC) if ends_at else None,
+                  created_by=actor.member_id)
     session.add(event)
     session.flush()
     return event
