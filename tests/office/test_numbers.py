@@ -3,6 +3,10 @@ on profiles and lists, and found by searching for them."""
 
 from __future__ import annotations
 
+import pytest
+from flask_migrate import downgrade, upgrade
+
+from tauschring.app import MIGRATIONS
 from tauschring.db import db
 from tauschring.office.numbers import numbers_of
 from tests.support.pages import Pages
@@ -44,3 +48,19 @@ def test_search_by_number_in_the_api_the_directory_and_the_coordinators_list(
     listed = office.client.get("/coordination/members?q=2").text
     assert "Anna Adler" in listed and "Bernd Bauer" not in listed
     assert "No. 2" in listed
+
+
+@pytest.mark.own_database
+def test_the_migration_numbers_the_members_there_in_the_order_they_joined(app, world):
+    first, second = world.ring("erster"), world.ring("zweiter")
+    people = [world.member(first, "Anna"), world.member(second, "Olga"),
+              world.member(first, "Bernd"), world.member(first, "Clara")]
+    db.session.remove()
+    downgrade(directory=str(MIGRATIONS), revision="0007")
+    db.session.remove()
+    upgrade(directory=str(MIGRATIONS))
+    db.session.remove()
+    found = numbers_of(db.session, [p.id for p in people])
+    assert [found[p.id] for p in people] == [1, 1, 2, 3]
+    later = world.member(first, "Dora")  # the counter goes on from there
+    assert numbers_of(db.session, [later.id])[later.id] == 4
