@@ -161,6 +161,21 @@ def have(program: str) -> bool:
     return Path(program).is_file() and os.access(program, os.X_OK)
 
 
+def require(program: str, package: str) -> None:
+    """Skip without `program` (fail under scripts/test, which installs it)."""
+    if have(program):
+        return
+    import pytest
+
+    from tests.support.databases import STRICT
+
+    reason = (f"{package} is not installed (apt-get install {package}; scripts/test "
+              f"installs it)")
+    if STRICT:
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
 def write_script(path: Path, text: str) -> None:
     path.write_text(text)
     path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)

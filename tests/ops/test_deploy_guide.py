@@ -40,10 +40,10 @@ from tests.ops.deploy_support import (
     REPO,
     free_port,
     guide_blocks,
-    have,
     nginx_main_config,
     python_shebang,
     request,
+    require,
     unmarked_blocks,
     write_script,
 )
@@ -59,6 +59,7 @@ from tests.support.databases import (
 pytestmark = pytest.mark.slow
 
 PASSWORD = "karins-long-password"
+PIP_CACHE = os.environ.get("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip"))
 # The guide's paths, moved into the test's folder (longest first).
 MOVED = ["/etc/systemd/system", "/etc/logrotate.d", "/etc/letsencrypt", "/etc/tauschring",
          "/etc/nginx", "/etc/caddy", "/etc/cron.d", "/var/lib/tauschring",
@@ -221,6 +222,7 @@ class Guide:
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("TAUSCHRING_", "VIRTUAL_ENV", "PG"))}
         env.update(DEPLOY_ROOT=str(self.root), HOME=str(self.root / "home"),
+                   PIP_CACHE_DIR=PIP_CACHE,  # the user's: the install need not download
                    PATH=f"{self.bin}:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
                    XDG_DATA_HOME=str(self.root / "home/data"),
                    XDG_CONFIG_HOME=str(self.root / "home/config"))
@@ -340,8 +342,9 @@ def test_every_block_of_the_guide_is_marked_for_the_test():
 def test_the_guide_runs_from_install_to_restore(engine_name, opt, tmp_path):
     if engine_name == "postgresql":
         require_postgres()
-    if not have(NGINX):
-        pytest.skip("nginx is not installed (apt-get install nginx; scripts/test installs it)")
+    require(NGINX, "nginx")
+    require(shutil.which("caddy") or "/usr/bin/caddy", "caddy")
+    require(shutil.which("logrotate") or "/usr/sbin/logrotate", "logrotate")
     guide = Guide(tmp_path, opt, engine_name)
     (tmp_path / "root" / "karin-password.txt").write_text(PASSWORD + "\n")
     ran = []

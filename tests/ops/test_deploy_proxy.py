@@ -37,29 +37,18 @@ from tests.ops.deploy_support import (
     HOST,
     NGINX,
     free_port,
-    have,
     nginx_main_config,
     request,
+    require,
     self_signed,
     stop,
     wait_until_answering,
 )
-from tests.support.databases import STRICT
 
 COMMAND = Path(sys.executable).with_name("tauschring")
 CLIENT = "127.0.0.7"   # the visitor's address; the proxy talks to the app from 127.0.0.1
 MADE_UP = "203.0.113.9"
 PASSWORD = "deploy-test-password"
-
-
-def require(program: str, package: str) -> None:
-    if have(program):
-        return
-    reason = (f"{package} is not installed (apt-get install {package}; scripts/test "
-              f"installs it)")
-    if STRICT:
-        pytest.fail(reason)
-    pytest.skip(reason)
 
 
 def replaced(text: str, old: str, new: str, count: int | None = None) -> str:
