@@ -11,7 +11,15 @@ from tauschring.market.models import Category, Talent
 from tauschring.members.models import Member
 from tauschring.notifications.models import Notification
 from tauschring.office.models import (  # noqa: F401
-    Authorisation, Batch, BatchTransfer, MemberNumber, OfficeCounter, PostalChoice, ProxyAction)
+    Authorisation,
+    Batch,
+    BatchTransfer,
+    MailAttachment,
+    MemberNumber,
+    OfficeCounter,
+    PostalChoice,
+    ProxyAction,
+)
 from tauschring.regions.models import (
     FamilyService,
     HelpRequest,

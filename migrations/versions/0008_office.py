@@ -107,6 +107,17 @@ def upgrade():
     sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_postal_choices_member_id_members')),
     sa.PrimaryKeyConstraint('member_id', name=op.f('pk_postal_choices'))
     )
+    op.create_table('mail_attachments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('mail_id', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('content_type', sa.String(length=100), nullable=False),
+    sa.Column('content', sa.LargeBinary(), nullable=False),
+    sa.ForeignKeyConstraint(['mail_id'], ['outbox.id'], name=op.f('fk_mail_attachments_mail_id_outbox')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mail_attachments'))
+    )
+    with op.batch_alter_table('mail_attachments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mail_attachments_mail_id'), ['mail_id'], unique=False)
     # Members who joined before numbers existed are numbered in the order they joined.
     op.execute(
         "INSERT INTO member_numbers (member_id, ring_id, number) "
@@ -119,6 +130,9 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('mail_attachments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mail_attachments_mail_id'))
+    op.drop_table('mail_attachments')
     op.drop_table('postal_choices')
     with op.batch_alter_table('proxy_actions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_proxy_actions_ring_id'))

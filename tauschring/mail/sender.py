@@ -25,6 +25,7 @@ from sqlalchemy import select, update
 from tauschring.config import ConfigError
 from tauschring.db import atomic, db, utcnow
 from tauschring.mail.models import OutgoingMail
+from tauschring.office.models import attachments_of
 from tauschring.text import printable
 
 # The pause after the 1st, 2nd, ... failed try. The 8th and last try comes about
@@ -96,6 +97,10 @@ def _message(mail: OutgoingMail, settings: MailSettings) -> EmailMessage:
     message["Subject"] = mail.subject
     message["Message-ID"] = make_msgid(domain="tauschring")
     message.set_content(mail.body)
+    for attachment in attachments_of(db.session, mail.id):  # e.g. a statement as PDF
+        maintype, _, subtype = attachment.content_type.partition("/")
+        message.add_attachment(attachment.content, maintype=maintype, subtype=subtype,
+                               filename=attachment.filename)
     return message
 
 

@@ -1,7 +1,8 @@
 """The office at the command line.
 
     tauschring slips --ring SLUG --out FILE.pdf [--count N]
-    tauschring letters --ring SLUG --kind statements|newsletter [--year YEAR] --out FILE.pdf
+    tauschring letters --ring SLUG --kind statements|newsletter|notice [--year YEAR]
+                       [--text TEXT] [--no-email] --out FILE.pdf
 
 `commands(in_app)` makes the commands; tauschring/cli.py hands in its `in_app`
 (the application context) and adds them, so this module needs nothing of cli.py.
@@ -40,22 +41,30 @@ def commands(in_app) -> list[click.Command]:
 
     @click.command()
     @click.option("--ring", "ring_slug", required=True)
-    @click.option("--kind", type=click.Choice(["statements", "newsletter"]), required=True)
+    @click.option("--kind", type=click.Choice(["statements", "newsletter", "notice"]),
+                  required=True)
+    @click.option("--text", default="", help="The notice's text (--kind notice).")
+    @click.option("--no-email", is_flag=True,
+                  help="Only the letters; no e-mail to the other members.")
     @click.option("--year", type=click.IntRange(1970, 9999),
                   help="The statements' year (default: last year).")
     @click.option("--out", required=True, type=click.Path(dir_okay=False),
                   help="The PDF with every letter, for the members who chose post.")
     @in_app
-    def letters(ring_slug, kind, year, out):
+    def letters(ring_slug, kind, text, no_email, year, out):
         """Letters for the members who get their mail by post (one PDF); the others
         get an e-mail with their PDF attached."""
-        from tauschring.db import db
+        from tauschring.db import atomic, db
         from tauschring.office.letters import send_run
+        from tauschring.rings.models import Ring
         from tauschring.rings.service import ring_by_slug
 
-        ring = ring_by_slug(db.session, ring_slug)
-        run = send_run(db.session, ring, kind=kind, year=year)
-        Path(out).write_bytes(run.letters_pdf or b"")
+        ring_id = ring_by_slug(db.session, ring_slug).id
+        run = atomic(lambda session: send_run(session, session.get(Ring, ring_id), kind=kind,
+                                              year=year, text=text,
+                                              email_others=not no_email))
+        if run.letters_pdf:
+            Path(out).write_bytes(run.letters_pdf)
         click.echo(f"wrote {run.letters} letters to {out}; queued {run.mails} e-mails")
 
     return [slips, letters]

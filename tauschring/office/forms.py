@@ -84,3 +84,4 @@ class LettersForm(FlaskForm):
     year = IntegerField(_l("Year of the statements"),
                         validators=[Optional(), NumberRange(min=1970, max=9999)])
     text = TextAreaField(_l("The notice's text"), validators=[Length(max=5000)])
+    email_others = BooleanField(_l("E-mail the other members, each with their PDF attached"))

@@ -18,13 +18,15 @@ from tauschring.db import utcnow
 from tauschring.errors import Invalid, NotFound
 from tauschring.i18n import _l
 from tauschring.members.models import Member
-from tauschring.office.models import PostalChoice
+from tauschring.notifications.service import notifications_of
+from tauschring.office.models import MailAttachment, PostalChoice
 from tauschring.office.numbers import numbers_of
 from tauschring.pdf import render_pdf
 from tauschring.rings.models import Ring
 from tauschring.text import check_text
 
 KINDS = ("statements", "newsletter", "notice")
+MAX_NOTICES = 30
 ADDRESS_LINES = 6
 
 
@@ -64,6 +66,7 @@ class Letter:
     statement: object = None     # statements.statement.Statement, for "statements"
     sections: list = field(default_factory=list)  # the newsletter's, for "newsletter"
     text: str = ""               # a notice's text
+    notifications: list = field(default_factory=list)  # unread, for "notice"
 
 
 def members_by_post(session: Session, ring_id: int) -> list[tuple[Member, PostalChoice]]:
@@ -90,6 +93,9 @@ def letters_for(session: Session, ring: Ring, kind: str, *, year: int | None = N
     for member, choice in people:
         letter = Letter(member=member, number=numbers.get(member.id),
                         address=choice.address.split("\n"), text=text, sections=sections)
+        if kind == "notice":
+            letter.notifications = list(session.scalars(
+                notifications_of(member.id, unread_only=True).limit(MAX_NOTICES)))
         if kind == "statements":
             from tauschring.statements.service import statement
             office = Actor.operator(ring.id)
@@ -121,7 +127,80 @@ class Run:
     mails: int = 0
 
 
-def send_run(session: Session, ring: Ring, *, kind: str, year: int | None = None) -> Run:
-    """The letters of one run (statements or newsletter) for the members by post."""
-    pdf, count = render_letters(session, ring, kind, year=year)
-    return Run(letters_pdf=pdf, letters=count)
+SUBJECTS = {"statements": _l("Your statement of account %(year)s – %(ring)s"),
+            "newsletter": _l("The market newsletter of %(ring)s"),
+            "notice": _l("A notice from %(ring)s")}
+BODIES = {"statements": _l("Good day %(name)s,\n\nattached is your statement of account "
+                           "for %(year)s.\n\n%(ring)s\n"),
+          "newsletter": _l("Good day %(name)s,\n\nattached is the current market newsletter "
+                           "with every offer and request of the ring.\n\n%(ring)s\n"),
+          "notice": _l("Good day %(name)s,\n\n%(text)s\n\n%(ring)s\n")}
+
+
+def members_by_mail(session: Session, ring_id: int) -> list[Member]:
+    """The ring's current members who did not choose post: they get e-mail."""
+    by_post = select(PostalChoice.member_id).where(PostalChoice.by_post.is_(True))
+    return list(session.scalars(select(Member).where(
+        Member.ring_id == ring_id, Member.status.in_(("active", "suspended")),
+        Member.id.not_in(by_post)).order_by(Member.name, Member.id)))
+
+
+def send_run(session: Session, ring: Ring, *, kind: str, year: int | None = None,
+             text: str = "", email_others: bool = True, today: date | None = None) -> Run:
+    """One run: the letters PDF for the members by post; for every other member an
+    e-mail in the outbox with the PDF attached (their statement, the newsletter,
+    the notice). Must run inside `atomic` when `email_others` (it queues mail)."""
+    from tauschring.mail import service as mail
+
+    today = today or to_user_timezone(utcnow()).date()
+    year = year or today.year - 1
+    pdf, count = render_letters(session, ring, kind, year=year, text=text, today=today)
+    run = Run(letters_pdf=pdf, letters=count)
+    if not email_others:
+        return run
+    shared = _shared_attachment(session, ring, kind, today)
+    for member in members_by_mail(session, ring.id):
+        language = member.language or "de"
+        if kind == "statements":
+            attachment = _statement_pdf(session, ring, member, year, language)
+        elif kind == "notice":
+            attachment = (f"mitteilung-{today.isoformat()}.pdf",
+                          _notice_pdf(session, ring, member, text, today, language))
+        else:
+            attachment = shared
+        with force_locale(language):
+            values = {"name": member.name, "ring": ring.name, "year": year, "text": text}
+            queued = mail.queue(session, to_address=member.email,
+                                subject=str(SUBJECTS[kind]) % values,
+                                body=str(BODIES[kind]) % values, ring_id=ring.id,
+                                member_id=member.id)
+        filename, content = attachment
+        session.add(MailAttachment(mail_id=queued.id, filename=filename, content=content))
+        run.mails += 1
+    session.flush()
+    return run
+
+
+def _shared_attachment(session: Session, ring: Ring, kind: str, today: date):
+    if kind != "newsletter":
+        return None
+    from tauschring.market.newsletter import newsletter_filename, render_newsletter
+    pdf, day = render_newsletter(session, ring, "de", today)
+    return newsletter_filename(ring, day), pdf
+
+
+def _statement_pdf(session: Session, ring: Ring, member: Member, year: int,
+                   language: str) -> tuple[str, bytes]:
+    from tauschring.statements.service import file_name, render, statement
+    found = statement(session, Actor.operator(ring.id), member.account_id, year,
+                      language=language)
+    return file_name(found, "pdf"), render(found, "pdf")
+
+
+def _notice_pdf(session: Session, ring: Ring, member: Member, text: str, today: date,
+                language: str) -> bytes:
+    letter = Letter(member=member, number=numbers_of(session, [member.id]).get(member.id),
+                    address=[member.name], text=text)
+    with force_locale(language):
+        return render_pdf("office/letters.html", footer=ring.name, ring=ring, kind="notice",
+                          letters=[letter], year=today.year, today=today, language=language)

@@ -11,11 +11,13 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
     event,
     false,
+    select,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -130,6 +132,24 @@ class PostalChoice(Base):
     by_post: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The lines of the postal address as they go into the envelope's window.
     address: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+class MailAttachment(Base):
+    """A file sent with a mail of the outbox (a statement, the newsletter) to the
+    members who get their mail by e-mail; the sender attaches it."""
+
+    __tablename__ = "mail_attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mail_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100), default="application/pdf")
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+def attachments_of(session: Session, mail_id: int) -> list[MailAttachment]:
+    return list(session.scalars(select(MailAttachment).where(MailAttachment.mail_id == mail_id)
+                                .order_by(MailAttachment.id)))
 
 
 # --- numbers for every new member, whatever door created it ----------------------

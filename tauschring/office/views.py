@@ -6,8 +6,8 @@ from __future__ import annotations
 from io import BytesIO
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import get_locale, to_user_timezone
 from flask_babel import gettext as _
+from flask_babel import ngettext, to_user_timezone
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -344,12 +344,16 @@ def print_letters():
     people = letters.members_by_post(db.session, ring.id)
     if form.validate_on_submit():
         try:
-            pdf, _count = letters.render_letters(
-                db.session, ring, form.kind.data, year=form.year.data,
-                text=form.text.data or "", language=str(get_locale()))
+            run = atomic(lambda session: letters.send_run(
+                session, session.get(Ring, ring.id), kind=form.kind.data, year=form.year.data,
+                text=form.text.data or "", email_others=bool(form.email_others.data)))
         except DomainError as error:
             show_error(form, error)
         else:
+            pdf = run.letters_pdf
+            if run.mails:
+                flash(ngettext("%(num)d e-mail with its PDF is on its way.",
+                               "%(num)d e-mails with their PDF are on their way.", run.mails))
             if pdf is None:
                 flash(_("Nobody in the ring gets letters by post."), "error")
                 return redirect(url_for("office.print_letters"))

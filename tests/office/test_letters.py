@@ -105,3 +105,31 @@ def test_the_choice_on_the_page_and_the_coordinators_letters(world, app):
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     text = " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf.data)).pages)
     assert "Lindenweg 3" in text and "Mitgliederversammlung" in text
+
+
+def test_the_others_get_an_email_with_their_pdf_attached(world, app):
+    from sqlalchemy import select
+
+    from tauschring.mail.models import OutgoingMail
+    from tauschring.mail.sender import MailSettings, _message
+    from tauschring.office.letters import send_run
+
+    ring = world.ring()
+    anna = world.member(ring, "Anna Adler")
+    dora = world.member(ring, "Dora Dorn")
+    atomic(set_postal_choice, anna.actor, anna.id, by_post=True,
+           address=ADDRESSES["Anna Adler"])
+    run = atomic(lambda session: send_run(session, session.get(Ring, ring.id), kind="notice",
+                                          text="Einladung zum Sommerfest"))
+    assert run.letters == 1 and run.mails == 1
+    assert "Lindenweg 3" in pypdf.PdfReader(io.BytesIO(run.letters_pdf)).pages[0].extract_text()
+    db.session.remove()
+    mail = db.session.scalars(select(OutgoingMail).where(OutgoingMail.member_id == dora.id)
+                              ).one()
+    assert "Sommerfest" in mail.body
+    message = _message(mail, MailSettings(sender="ring@example.org"))
+    attached = list(message.iter_attachments())
+    assert [part.get_content_type() for part in attached] == ["application/pdf"]
+    assert attached[0].get_content().startswith(b"%PDF")
+    assert not db.session.scalars(select(OutgoingMail).where(
+        OutgoingMail.member_id == anna.id)).all()  # Anna gets her letter instead
