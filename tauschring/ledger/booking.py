@@ -120,17 +120,19 @@ class Request:
 
 
 def book_many(connection: Connection, ring_id: int, requests: list[Request],
-              rules: Rules) -> list[dict | DomainError]:
+              rules: Rules, *, commit: bool = False) -> list[dict | DomainError]:
     """Book the requests of one ring, in order, in the connection's transaction.
 
     Returns for each request either the booked transfer's fields (a dict with
-    id, seq, hash, booked_at ...) or its refusal. Writes but does not commit.
+    id, seq, hash, booked_at ...) or its refusal. Writes but does not commit,
+    unless `commit` (the queue's own transaction; PostgreSQL: the COMMIT goes in
+    the writes' round trip).
     """
     dialect = connection.dialect
     driver = connection.connection.driver_connection
     cursor = driver.cursor()
     try:
-        return _book_many(connection, driver, cursor, ring_id, requests, rules)
+        return _book_many(connection, driver, cursor, ring_id, requests, rules, commit)
     except dialect.loaded_dbapi.Error as exc:
         # As SQLAlchemy would say it, so `atomic` and the queue retry what is retryable.
         lost = dialect.is_disconnect(exc, driver, cursor)
@@ -142,7 +144,7 @@ def book_many(connection: Connection, ring_id: int, requests: list[Request],
         cursor.close()
 
 
-def _book_many(connection, driver, cursor, ring_id, requests, rules):
+def _book_many(connection, driver, cursor, ring_id, requests, rules, commit):
     postgres = connection.dialect.name == "postgresql"
     ids = sorted({i for r in requests for i in (r.debit_account_id, r.credit_account_id)})
     if postgres:
@@ -197,9 +199,12 @@ def _book_many(connection, driver, cursor, ring_id, requests, rules):
     if transfers:
         touched = sorted({i for t in transfers
                           for i in (t["debit_account_id"], t["credit_account_id"])})
-        write = _write_postgres if postgres else _write_sqlite
-        write(cursor, ring_id, transfers, afters, [(i, balances[i]) for i in touched],
-              seq, head)
+        balances_after = [(i, balances[i]) for i in touched]
+        if postgres:
+            _write_postgres(driver, cursor, ring_id, transfers, afters, balances_after, seq,
+                            head, commit)
+        else:
+            _write_sqlite(cursor, ring_id, transfers, afters, balances_after, seq, head)
     return results
 
 
@@ -219,7 +224,8 @@ def _write_sqlite(cursor, ring_id, transfers, afters, balances, length, head) ->
     cursor.execute(_SQLITE_HEAD, (length, head, ring_id))
 
 
-def _write_postgres(cursor, ring_id, transfers, afters, balances, length, head) -> None:
+def _write_postgres(driver, cursor, ring_id, transfers, afters, balances, length, head,
+                    commit) -> None:
     def column(name):
         return [t[name] for t in transfers]
 
@@ -231,16 +237,19 @@ def _write_postgres(cursor, ring_id, transfers, afters, balances, length, head) 
         e_counter += [t["credit_account_id"], t["debit_account_id"]]
         e_minutes += [-t["minutes"], t["minutes"]]
         e_after += [debit_after, credit_after]
-    cursor.execute(_PG_WRITE, {
-        "ring_id": ring_id, "seq": column("seq"), "debit": column("debit_account_id"),
-        "credit": column("credit_account_id"), "minutes": column("minutes"),
-        "memo": column("memo"), "booked_at": column("booked_at"),
-        "booked_by": column("booked_by_id"), "exchange": column("exchange_id"),
-        "reverses": column("reverses_id"), "override": column("override_reason"),
-        "hash": column("hash"), "e_seq": e_seq, "e_side": e_side, "e_account": e_account,
-        "e_counter": e_counter, "e_minutes": e_minutes, "e_after": e_after,
-        "b_id": [i for i, _ in balances], "b_balance": [b for _, b in balances],
-        "length": length, "head": head})
+    with driver.pipeline():
+        cursor.execute(_PG_WRITE, {
+            "ring_id": ring_id, "seq": column("seq"), "debit": column("debit_account_id"),
+            "credit": column("credit_account_id"), "minutes": column("minutes"),
+            "memo": column("memo"), "booked_at": column("booked_at"),
+            "booked_by": column("booked_by_id"), "exchange": column("exchange_id"),
+            "reverses": column("reverses_id"), "override": column("override_reason"),
+            "hash": column("hash"), "e_seq": e_seq, "e_side": e_side, "e_account": e_account,
+            "e_counter": e_counter, "e_minutes": e_minutes, "e_after": e_after,
+            "b_id": [i for i, _ in balances], "b_balance": [b for _, b in balances],
+            "length": length, "head": head})
+        if commit:
+            driver.commit()  # SQLAlchemy's commit then finds nothing left to do
     id_of = dict(cursor.fetchall())
     for t in transfers:
         t["id"] = id_of[t["seq"]]
@@ -339,7 +348,8 @@ class BookingQueue:
             try:
                 connection = self._connect()
                 with writer_queue(self.engine), connection.begin():
-                    outcomes = book_many(connection, self.ring_id, requests, self.rules)
+                    outcomes = book_many(connection, self.ring_id, requests, self.rules,
+                                         commit=True)
                 self.batches += 1
                 self.booked += sum(isinstance(o, dict) for o in outcomes)
                 return outcomes
