@@ -77,6 +77,14 @@ ACTION_LABELS = {
     "category.update": _l("Category changed"),
     "category.move": _l("Category moved"),
     "fees.charge": _l("Account fees charged"),
+    "office.batch": _l("Bookings of a stack of slips or to many"),
+    "proxy.grant": _l("Authorisation to act for a member given"),
+    "proxy.end": _l("Authorisation to act for a member ended"),
+    "proxy.talent.create": _l("Talent posted for a member"),
+    "proxy.talent.renew": _l("Talent renewed for a member"),
+    "proxy.exchange.propose": _l("Exchange proposed for a member"),
+    "proxy.exchange.confirm": _l("Exchange confirmed for a member"),
+    "proxy.exchange.decline": _l("Exchange declined for a member"),
 }
 # In the order the log shows them; other keys follow in alphabetical order.
 DETAIL_LABELS = {

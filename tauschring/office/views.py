@@ -6,15 +6,19 @@ from __future__ import annotations
 from io import BytesIO
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale, ngettext, to_user_timezone
 from flask_babel import gettext as _
-from flask_babel import ngettext, to_user_timezone
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from tauschring.db import atomic, db, utcnow
 from tauschring.errors import DomainError
 from tauschring.exchanges import service as exchanges
+from tauschring.exchanges.forms import ProposeForm
 from tauschring.ledger.service import holders_by_account
+from tauschring.market import service as market
+from tauschring.market.forms import TalentForm
 from tauschring.market.service import talents_of_member
 from tauschring.members.models import Member
 from tauschring.office import batch as batches
@@ -361,3 +365,58 @@ def print_letters():
                              download_name=f"briefe-{form.kind.data}-{_today().isoformat()}.pdf")
     return render_template("office/letters_page.html", form=form, people=people), \
         422 if form.errors else 200
+
+
+@bp.route("/acting-for/<int:member_id>/talents/new", methods=["GET", "POST"])
+@login_required
+def post_talent_for(member_id):
+    """Post an offer or request for the member."""
+    proxies.acting_for(db.session, current_actor(), member_id)
+    member = db.session.get(Member, member_id)
+    form = TalentForm()
+    form.category.choices = [SelectChoice("", _("Please choose"))] + [
+        SelectChoice(str(c.id), c.name(str(get_locale())))
+        for c in market.categories(db.session, member.ring_id)]
+    status = 200
+    if form.validate_on_submit():
+        outcome = act(form, proxies.act_for, current_actor(), member_id, "talent.create",
+                      field_map={"category_id": "category"}, **form.fields())
+        if outcome:
+            flash(_("The offer or request is in the market, for %(name)s.", name=member.name))
+            return redirect(url_for("office.acting_for", member_id=member_id))
+        status = outcome.status
+    elif request.method == "POST":
+        status = 422
+    return render_template("office/acting_for_talent.html", form=form, member=member), status
+
+
+@bp.route("/acting-for/<int:member_id>/exchanges/new", methods=["GET", "POST"])
+@login_required
+def propose_for(member_id):
+    """Propose an exchange for the member."""
+    proxies.acting_for(db.session, current_actor(), member_id)
+    member = db.session.get(Member, member_id)
+    form = ProposeForm()
+    form.partner.choices = [SelectChoice(m.id, m.name) for m in db.session.scalars(
+        select(Member).where(Member.ring_id == member.ring_id, Member.status == "active",
+                             Member.account_id != member.account_id).order_by(Member.name))]
+    if request.method == "GET":
+        form.performed_on.data = _today()
+    status = 200
+    if form.validate_on_submit():
+        other = form.partner.data
+        provider, recipient = (member_id, other) if form.direction.data == "provided" \
+            else (other, member_id)
+        outcome = act(form, proxies.act_for, current_actor(), member_id, "exchange.propose",
+                      provider_id=provider, recipient_id=recipient, minutes=form.minutes.data,
+                      description=form.description.data, performed_on=form.performed_on.data,
+                      field_map={"provider_id": "partner", "recipient_id": "partner"})
+        if outcome:
+            flash(_("Proposed for %(name)s. The other member is asked to confirm.",
+                    name=member.name))
+            return redirect(url_for("office.acting_for", member_id=member_id))
+        status = outcome.status
+    elif request.method == "POST":
+        status = 422
+    return render_template("office/acting_for_exchange.html", form=form,
+                           member=member), status

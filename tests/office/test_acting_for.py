@@ -100,3 +100,41 @@ def _page_as(app, person, path) -> str:
 
 def _status_as(app, person, path) -> int:
     return _pages_of(app, person).client.get(path).status_code
+
+
+def test_a_helper_posts_and_proposes_on_the_pages(app, http, scene):
+    from sqlalchemy import select
+
+    from tauschring.exchanges.models import Exchange
+    from tauschring.market.models import Category, Talent
+
+    ring, anna, bernd, helga, karin, tokens = scene
+    assert http.post("/api/v1/authorisations", token=tokens["Anna Adler"],
+                     json={"helper_id": helga.id}).status_code == 201
+    pages = _pages_of(app, helga)
+    home = pages.client.get(f"/acting-for/{anna.id}").text
+    assert "Anna Adler" in home
+    category = db.session.scalar(select(Category.id).where(Category.ring_id == ring.id))
+    posted = pages.submit(f"/acting-for/{anna.id}/talents/new",
+                          f"/acting-for/{anna.id}/talents/new",
+                          {"kind": "offer", "title": "Vorlesen am Nachmittag",
+                           "category": str(category)})
+    assert posted.status_code == 302, posted.text[:2000]
+    talent = db.session.scalars(select(Talent).where(
+        Talent.title == "Vorlesen am Nachmittag")).one()
+    assert talent.member_id == anna.id
+    proposed = pages.submit(f"/acting-for/{anna.id}/exchanges/new",
+                            f"/acting-for/{anna.id}/exchanges/new",
+                            {"direction": "provided", "partner": str(bernd.id),
+                             "minutes": "1:30", "description": "Vorgelesen"})
+    assert proposed.status_code == 302, proposed.text[:2000]
+    db.session.remove()
+    exchange = db.session.scalars(select(Exchange).where(
+        Exchange.description == "Vorgelesen")).one()
+    assert (exchange.provider_id, exchange.proposer_id, exchange.minutes) == (
+        anna.id, anna.id, 90)
+    history = _page_as(app, bernd, f"/exchanges/{exchange.id}")
+    assert "by Helga Hilfreich for Anna Adler" in history
+    actions = {e.action for e in db.session.scalars(select(LoggedAction).where(
+        LoggedAction.actor_id == helga.id))}
+    assert {"proxy.talent.create", "proxy.exchange.propose"} <= actions
