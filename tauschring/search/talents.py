@@ -25,6 +25,7 @@ from sqlalchemy import ColumnElement, Float, Select, event, false, literal, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import Boolean
 
 from tauschring.market.models import Talent
@@ -41,26 +42,39 @@ def _fts_phrase(stem: str) -> str:
     return '"' + stem.replace('"', "") + '"*'
 
 
-class TalentMatches(ColumnElement):
+class _Words(ColumnElement):
+    """The words of a search as bound values: a search's SQL is compiled once per
+    number of words and then taken from SQLAlchemy's cache (the values travel
+    as parameters), not compiled anew for every search."""
+
+    inherit_cache = True
+    _traverse_internals = [(name, InternalTraversal.dp_clauseelement_list) for name in
+                           ("prefixes", "plain", "phrases", "near", "together")]
+
+    def __init__(self, q: str):
+        self.words = query_words(q)
+        self.stems = [stems(word)[0] if stems(word) else word for word in self.words]
+        # PostgreSQL: each word as a prefix query and as written; SQLite: its stem.
+        self.prefixes = [literal(word + ":*") for word in self.words]
+        self.plain = [literal(word) for word in self.words]
+        self.phrases = [literal(_fts_phrase(stem)) for stem in self.stems]
+        self.near = [literal(stem) for stem in self.stems]
+        self.together = [literal(" | ".join(word + ":*" for word in self.words)),
+                         literal(" ".join(self.words))]
+
+
+class TalentMatches(_Words):
     """True for a talent every word of `q` matches (see the module's docstring)."""
 
     type = Boolean()
-    inherit_cache = False
-
-    def __init__(self, q: str):
-        self.words = query_words(q)
-        self.stems = [stems(word)[0] if stems(word) else word for word in self.words]
+    inherit_cache = True
 
 
-class TalentRelevance(ColumnElement):
+class TalentRelevance(_Words):
     """How well a talent matches `q`: the higher, the better."""
 
     type = Float()
-    inherit_cache = False
-
-    def __init__(self, q: str):
-        self.words = query_words(q)
-        self.stems = [stems(word)[0] if stems(word) else word for word in self.words]
+    inherit_cache = True
 
 
 def search(statement: Select, q: str | None) -> Select:
@@ -89,9 +103,9 @@ def _pg_matches(element, compiler, **kw):
     title, description = _pg_document(compiler, **kw)
     document = f"(coalesce({title}, '') || ' ' || coalesce({description}, ''))"
     clauses = []
-    for word in element.words:
-        prefix = compiler.process(literal(word + ":*"), **kw)
-        similar = compiler.process(literal(word), **kw)
+    for index in range(len(element.words)):
+        prefix = compiler.process(element.prefixes[index], **kw)
+        similar = compiler.process(element.plain[index], **kw)
         # A stop word ("über", "zum") has no German lexeme: as it is written, then.
         clauses.append(
             f"(to_tsvector('german', {document}) @@ to_tsquery('german', {prefix}) "
@@ -103,11 +117,10 @@ def _pg_matches(element, compiler, **kw):
 @compiles(TalentRelevance, "postgresql")
 def _pg_relevance(element, compiler, **kw):
     title, description = _pg_document(compiler, **kw)
-    query = " | ".join(word + ":*" for word in element.words)
-    tsquery = f"to_tsquery('german', {compiler.process(literal(query), **kw)})"
+    tsquery = f"to_tsquery('german', {compiler.process(element.together[0], **kw)})"
     vector = (f"(setweight(to_tsvector('german', coalesce({title}, '')), 'A') || "
               f"setweight(to_tsvector('german', coalesce({description}, '')), 'B'))")
-    said = compiler.process(literal(" ".join(element.words)), **kw)
+    said = compiler.process(element.together[1], **kw)
     return f"(ts_rank({vector}, {tsquery}) + word_similarity({said}, {title}))"
 
 
@@ -115,9 +128,8 @@ def _pg_relevance(element, compiler, **kw):
 
 def _sqlite_word_query(element, index: int, compiler, **kw) -> str:
     """The FTS5 query for one word: its stem as a prefix, OR index words spelt alike."""
-    stem = element.stems[index]
-    exact = compiler.process(literal(_fts_phrase(stem)), **kw)
-    near = compiler.process(literal(stem), **kw)
+    exact = compiler.process(element.phrases[index], **kw)
+    near = compiler.process(element.near[index], **kw)
     alike = ("(SELECT group_concat('\"' || term || '\"', ' OR ') FROM talent_search_vocab "
              f"WHERE tauschring_similar(term, {near}))")
     return f"({exact} || coalesce(' OR ' || {alike}, ''))"
