@@ -72,11 +72,12 @@ def init_api(app: Flask) -> None:
         app.extensions["csrf"].exempt(blueprint)
     from tauschring.away.api import blp as away  # ring life, one area each
     from tauschring.digest.api import blp as digest
+    from tauschring.documents.api import blp as documents
     from tauschring.events.api import blp as events
     from tauschring.feedback.api import blp as feedback
     from tauschring.news.api import blp as news
 
-    for blueprint in (feedback, news, events, digest, away):
+    for blueprint in (feedback, news, events, digest, away, documents):
         api.register_blueprint(blueprint, name=blueprint.name.capitalize())
         app.extensions["csrf"].exempt(blueprint)
     init_problems(app)

@@ -9,21 +9,25 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import force_locale, to_user_timezone
 from sqlalchemy.orm import Session
 
 from tauschring.actors import Actor
 from tauschring.db import utcnow
+from tauschring.events import service as events
 from tauschring.market.models import Category, Talent
 from tauschring.market.service import current_talents
 from tauschring.members.service import visible_profile
+from tauschring.news import service as news
 from tauschring.pdf import render_pdf
 from tauschring.rings.models import Ring
 
 # What a member may read in print: never the address, which stays with the office.
 PRINTED_CONTACTS = ("phone", "email")
+EVENTS_AHEAD = timedelta(weeks=8)
+LATEST_NEWS = 3
 
 
 @dataclass
@@ -65,8 +69,16 @@ def render_newsletter(session: Session, ring: Ring, language: str,
     with force_locale(language):
         pdf = render_pdf("market/newsletter.html", footer=ring.name, ring=ring, today=today,
                          sections=newsletter_sections(session, ring, today),
-                         language=language)
+                         language=language, **ring_life(session, ring))
     return pdf, today
+
+
+def ring_life(session: Session, ring: Ring) -> dict:
+    """What else the paper tells: the coming events (eight weeks ahead) and the
+    latest news."""
+    now = utcnow()
+    return {"events": events.coming(session, ring.id, now=now, until=now + EVENTS_AHEAD),
+            "news": news.latest(session, ring.id, LATEST_NEWS), "local_time": events.local_time}
 
 
 def newsletter_filename(ring: Ring, day: date) -> str:

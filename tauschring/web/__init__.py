@@ -59,11 +59,12 @@ def init_web(app: Flask) -> None:
         app.register_blueprint(blueprint)
     from tauschring.away.views import bp as away_bp  # ring life, one area each
     from tauschring.digest.views import bp as digest_bp
+    from tauschring.documents.views import bp as documents_bp
     from tauschring.events.views import bp as events_bp
     from tauschring.feedback.views import bp as feedback_bp
     from tauschring.news.views import bp as news_bp
 
-    for blueprint in (feedback_bp, news_bp, events_bp, digest_bp, away_bp):
+    for blueprint in (feedback_bp, news_bp, events_bp, digest_bp, away_bp, documents_bp):
         app.register_blueprint(blueprint)
     init_access(app)
     app.add_template_filter(hours, "hours")
@@ -80,6 +81,7 @@ def _nav_links(app: Flask) -> list[tuple[str, str]]:
         return []  # e.g. a mail rendered by the command line
     links = [("market.index", _l("Market")), ("exchanges.index", _l("Exchanges")),
              ("news.index", _l("News")), ("events.index", _l("Events")),
+             ("documents.index", _l("Documents")),
              ("members.directory", _l("Members")),
              ("exchanges.notification_list", _l("Notifications"))]
     if current_user.is_coordinator:

@@ -46,6 +46,13 @@ API = [
       "401  403  ok   ok   ok   ok   ok   -    ok"),
     R("PUT", "/api/v1/me/away",
       "401  403  ok   ok   ok   ok   ok   -    ok", json={"until": "x"}),
+    # documents
+    R("GET", "/api/v1/documents",
+      "401  403  ok   ok   ok   ok   ok   -    ok"),
+    R("POST", "/api/v1/documents",
+      "401  403  403  403  ok   403  ok   -    ok", note="no file: 422"),
+    R("GET", "/api/v1/documents/<int:document_id>",
+      "401  403  ok   ok   ok   ok   404  -    ok", path="/api/v1/documents/{document}"),
 ]
 
 #             anon pend memb susp coor s.co othr cont admn
@@ -88,6 +95,15 @@ PAGES = [
       "login 403 ok   ok   ok   ok   ok   -    ok"),
     R("POST", "/away",
       "login 403 ok   ok   ok   ok   ok   -    ok", form={"until": "gestern"}),
+    R("GET", "/documents",
+      "login 403 ok   ok   ok   ok   ok   -    ok"),
+    R("POST", "/documents",
+      "login 403 403  403  ok   403  ok   -    ok", form={}),
+    R("GET", "/documents/<int:document_id>",
+      "login 403 ok   ok   ok   ok   404  -    ok", path="/documents/{document}"),
+    R("POST", "/documents/<int:document_id>/delete",
+      "login 403 403  403  ok   403  404  -    ok", path="/documents/{document}/delete",
+      form={}, note="without the confirmation nothing is removed"),
 ]
 
 ROWS: list = API + PAGES

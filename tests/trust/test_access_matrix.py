@@ -227,6 +227,11 @@ def build_scene(world: World) -> tuple[dict, dict]:
         made["event"] = ring_events.create(
             session, karin.actor, title="Tauschtreffen", place="Gemeindehaus",
             starts_at=utcnow() + timedelta(days=7)).id
+        from tauschring.documents import service as ring_documents
+        from tauschring.documents import storage
+        made["document"] = ring_documents.upload(
+            session, karin.actor, title="Satzung", filename="satzung.pdf",
+            data=b"%PDF-1.4\n%%EOF\n", folder=storage.folder(world.app)).id
         return made
 
     made = atomic(objects)

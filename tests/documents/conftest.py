@@ -1,0 +1,1 @@
+from tests.support.ring_life import life  # noqa: F401 - the fixture
