@@ -7,8 +7,8 @@ import secrets
 from datetime import UTC, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy.orm import Session, lazyload
 
 from tauschring.auth.models import ApiToken, LoginFailure
 from tauschring.auth.sessions import digest as _digest
@@ -91,11 +91,16 @@ def issue_token(session: Session, *, email: str, password: str,
     return token, member
 
 
+# One query for token and member, built once: it runs before every API request. The
+# member's ring is loaded when something asks for it, not joined into every request.
+_TOKEN_MEMBER = (select(Member, ApiToken.expires_at)
+                 .join(ApiToken, ApiToken.member_id == Member.id)
+                 .where(ApiToken.token_hash == bindparam("digest"))
+                 .options(lazyload(Member.ring)))
+
+
 def member_for_token(session: Session, token: str) -> Member | None:
-    # One query for token and member: it runs before every API request.
-    row = session.execute(
-        select(Member, ApiToken.expires_at).join(ApiToken, ApiToken.member_id == Member.id)
-        .where(ApiToken.token_hash == _digest(token))).first()
+    row = session.execute(_TOKEN_MEMBER, {"digest": _digest(token)}).first()
     if row is None or _aware(row.expires_at) <= utcnow():
         return None
     member = row.Member
