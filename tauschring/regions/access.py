@@ -49,4 +49,5 @@ def contact_gate() -> object | None:
 
 
 # The regions' pages for a ring's coordinators: not for a contact point.
-RING_PAGES = {"regions.ring_requests", "regions.ring_request", "regions.ring_post_request"}
+RING_PAGES = {"regions.ring_requests", "regions.ring_request", "regions.ring_post_request",
+              "regions.ring_coverage"}

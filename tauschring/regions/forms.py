@@ -130,3 +130,42 @@ class PostRequestForm(FlaskForm):
                                                                    Length(max=120)])
     category = SelectField(_l("Category"), validators=[
         DataRequired(message=_l("Please choose one of the categories."))])
+
+
+class CoverageForm(FlaskForm):
+    """What a ring covers and how people find it, kept by its coordinators."""
+
+    postcodes = StringField(_l("Postcodes the ring serves (separated by commas)"),
+                            filters=[_strip], validators=[Length(max=2000)])
+    places = StringField(_l("Places the ring serves (separated by semicolons)"),
+                         filters=[_strip], validators=[Length(max=2000)])
+    meeting_place = StringField(_l("Meeting place"), filters=[_strip],
+                                validators=[Length(max=200)])
+    meeting_time = StringField(_l("When the ring meets"), filters=[_strip],
+                               validators=[Length(max=200)])
+    how_to_join = TextAreaField(_l("How to join"), filters=[_strip],
+                                validators=[Length(max=regions.TEXT_MAX)])
+    contact_email = EmailField(_l("The ring's public e-mail address (not a member's own)"),
+                               filters=[_strip], validators=[Length(max=254)])
+    contact_phone = TelField(_l("The ring's public phone"), filters=[_strip],
+                             validators=[Length(max=40)])
+
+    def fields(self) -> dict:
+        return {name: getattr(self, name).data for name in (
+            "postcodes", "places", "meeting_place", "meeting_time", "how_to_join",
+            "contact_email", "contact_phone")}
+
+
+class RegionForm(FlaskForm):
+    """How people reach the contact point (public, and printed in the brochure)."""
+
+    description = TextAreaField(_l("About the region"), filters=[_strip],
+                                validators=[Length(max=regions.TEXT_MAX)])
+    contact_address = StringField(_l("Address"), filters=[_strip], validators=[Length(max=200)])
+    contact_hours = StringField(_l("Hours"), filters=[_strip], validators=[Length(max=200)])
+    contact_phone = TelField(_l("Phone"), filters=[_strip], validators=[Length(max=40)])
+    contact_email = EmailField(_l("E-mail address"), filters=[_strip],
+                               validators=[Length(max=254)])
+
+    def fields(self) -> dict:
+        return {name: getattr(self, name).data for name in regions.REGION_FIELDS}

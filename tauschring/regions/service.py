@@ -122,13 +122,30 @@ def add_ring(session: Session, *, region_slug: str, ring_slug: str) -> RingCover
     return coverage
 
 
-def set_coverage(session: Session, *, ring_slug: str, postcodes: str | None = None,
-                 places: str | None = None, meeting_place: str | None = None,
-                 meeting_time: str | None = None, how_to_join: str | None = None,
-                 contact_email: str | None = None,
-                 contact_phone: str | None = None) -> RingCoverage:
-    """What the ring covers and how people find it; None leaves a field as it is."""
-    coverage = coverage_of(session, ring_by_slug(session, ring_slug).id)
+def set_coverage(session: Session, *, ring_slug: str, **fields) -> RingCoverage:
+    """What the ring covers and how people find it (the operator at the command line)."""
+    return _set_coverage(session, ring_by_slug(session, ring_slug).id, **fields)
+
+
+def own_coverage(session: Session, actor: Actor) -> RingCoverage | None:
+    actor.require_coordinator()
+    return session.scalars(select(RingCoverage).where(RingCoverage.ring_id == actor.ring_id)
+                           ).first()
+
+
+def update_own_coverage(session: Session, actor: Actor, **fields) -> RingCoverage:
+    """A ring's coordinators say what their ring covers, where and when it meets."""
+    actor.require_coordinator()
+    return _set_coverage(session, actor.ring_id, **fields)
+
+
+def _set_coverage(session: Session, ring_id: int, *, postcodes: str | None = None,
+                  places: str | None = None, meeting_place: str | None = None,
+                  meeting_time: str | None = None, how_to_join: str | None = None,
+                  contact_email: str | None = None,
+                  contact_phone: str | None = None) -> RingCoverage:
+    """None leaves a field as it is."""
+    coverage = coverage_of(session, ring_id)
     if postcodes is not None:
         coverage.postcodes = ",".join(_postcodes(postcodes))
     if places is not None:
@@ -146,6 +163,26 @@ def set_coverage(session: Session, *, ring_slug: str, postcodes: str | None = No
         coverage.contact_phone = _line(contact_phone, "contact_phone", 40)
     session.flush()
     return coverage
+
+
+REGION_FIELDS = ("description", "contact_email", "contact_phone", "contact_address",
+                 "contact_hours")
+
+
+def update_region(session: Session, actor: Actor, region_slug: str, **fields) -> Region:
+    """How people reach the contact point, and what the region is (the contact point)."""
+    region = desk_region(session, actor, region_slug)
+    for name, value in fields.items():
+        if name not in REGION_FIELDS or value is None:
+            continue
+        if name == "description":
+            region.description = _text(value, name)
+        elif name == "contact_email":
+            region.contact_email = checked_email(value, name) if value.strip() else ""
+        else:
+            setattr(region, name, _line(value, name, 40 if name == "contact_phone" else 200))
+    session.flush()
+    return region
 
 
 def appoint_contact(session: Session, *, region_slug: str, name: str, email: str,

@@ -17,16 +17,18 @@ from tauschring.regions import service as regions
 from tauschring.regions.access import contact_gate
 from tauschring.regions.brochure import SIZES, brochure_pdf
 from tauschring.regions.forms import (
+    CoverageForm,
     ForwardForm,
     HelpForm,
     NearForm,
     OffersFilter,
     OutcomeForm,
     PostRequestForm,
+    RegionForm,
     ServiceFilter,
     ServiceForm,
 )
-from tauschring.regions.models import FamilyService
+from tauschring.regions.models import FamilyService, Region
 from tauschring.web.access import coordinator_required, current_actor
 from tauschring.web.forms import act
 
@@ -261,6 +263,20 @@ def desk_service_delete(slug, service_id):
     return redirect(url_for("regions.desk_services", slug=slug))
 
 
+@bp.route("/regions/<slug>/desk/settings", methods=["GET", "POST"])
+@login_required
+def desk_settings(slug):
+    """How people reach the contact point (public, and in the brochure)."""
+    found = _desk(slug)
+    form = RegionForm(obj=None if request.method == "POST" else found)
+    if form.validate_on_submit() and act(form, regions.update_region, current_actor(), slug,
+                                         **form.fields()):
+        flash(_("The entry is saved."))
+        return redirect(url_for("regions.desk_settings", slug=slug))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("regions/desk_settings.html", region=found, form=form), status
+
+
 @bp.route("/regions/<slug>/desk/report/<int:year>")
 @login_required
 def desk_report(slug, year):
@@ -277,6 +293,25 @@ def desk_report(slug, year):
 def ring_requests():
     return render_template("regions/ring_requests.html",
                            items=regions.ring_help_requests(db.session, current_actor()))
+
+
+@bp.route("/ring/coverage", methods=["GET", "POST"])
+@coordinator_required
+def ring_coverage():
+    """What the ring covers, where and when it meets: shown on its region's pages."""
+    coverage = regions.own_coverage(db.session, current_actor())
+    region = db.session.get(Region, coverage.region_id) if coverage and coverage.region_id \
+        else None
+    form = CoverageForm(obj=None if request.method == "POST" else coverage)
+    if request.method == "GET" and coverage is not None:
+        form.postcodes.data = ", ".join(coverage.postcode_list)
+        form.places.data = "; ".join(coverage.place_list)
+    if form.validate_on_submit() and act(form, regions.update_own_coverage, current_actor(),
+                                         **form.fields()):
+        flash(_("The entry is saved."))
+        return redirect(url_for("regions.ring_coverage"))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("regions/ring_coverage.html", form=form, region=region), status
 
 
 @bp.route("/help-requests/<int:request_id>")

@@ -1,0 +1,70 @@
+"""The pages behind the public ones: a ring's coordinators say what their ring
+covers; the contact point says how people reach it; both show on the region's
+public pages at once."""
+
+from __future__ import annotations
+
+from tests.support.app import PASSWORD
+from tests.trust.browsers import Browser
+
+
+def _logged_in(live_server, person) -> Browser:
+    browser = Browser(live_server.application_url)
+    assert browser.log_in(person.email, PASSWORD).status_code == 302
+    return browser
+
+
+def test_a_coordinator_says_where_and_when_the_ring_meets(region_scene, live_server, http):
+    karin = _logged_in(live_server, region_scene.coordinator_a)
+    page = karin.get("/ring/coverage")
+    assert page.status_code == 200 and "33602, 33604" in page.text
+    refused = karin.submit("/ring/coverage", {"postcodes": "33602, <b>"})
+    assert refused.status_code == 422
+    saved = karin.submit("/ring/coverage", {
+        "postcodes": "33602, 33604, 33605", "places": "Sonnenberg; Altstadt; Neustadt",
+        "meeting_place": "Stadtbibliothek", "meeting_time": "mittwochs 17 Uhr",
+        "how_to_join": "Einfach vorbeikommen.", "contact_email": "tausch@sonnenberg.example",
+        "contact_phone": ""})
+    assert saved.status_code == 302
+    rings = http.get("/api/v1/regions/lippetal/rings", params={"postcode": "33605"}).json()
+    (ring,) = rings["items"]
+    assert ring["meeting_place"] == "Stadtbibliothek"
+    assert ring["places"] == ["Sonnenberg", "Altstadt", "Neustadt"]
+    assert ring["contact_email"] == "tausch@sonnenberg.example"
+    # A member of the ring may not.
+    anna = _logged_in(live_server, region_scene.anna)
+    assert anna.get("/ring/coverage").status_code == 403
+
+
+def test_the_contact_point_keeps_its_contact_details_and_the_directory(
+        region_scene, live_server, http):
+    lena = _logged_in(live_server, region_scene.contact)
+    desk = "/regions/lippetal/desk/settings"
+    assert lena.get(desk).status_code == 200
+    assert lena.submit(desk, {"contact_email": "kein-at"}).status_code == 422
+    assert lena.submit(desk, {"description": "", "contact_address": "Markt 2, 33602 Lippetal",
+                              "contact_hours": "Di 10–12 Uhr", "contact_phone": "05231 1",
+                              "contact_email": "hallo@lippetal.example"}).status_code == 302
+    point = http.get("/api/v1/regions/lippetal").json()["contact_point"]
+    assert point == {"email": "hallo@lippetal.example", "phone": "05231 1",
+                     "address": "Markt 2, 33602 Lippetal", "hours": "Di 10–12 Uhr"}
+
+    new = "/regions/lippetal/desk/services/new"
+    assert lena.submit(new, {"name": "Stillgruppe", "kind": "counselling", "cost": "paid",
+                             "price_note": ""}).status_code == 422
+    assert lena.submit(new, {"name": "Stillgruppe", "kind": "counselling", "cost": "free",
+                             "places": "Talheim; Lindenau", "postcodes": "33649",
+                             "contact": "Hebamme Frau Kurz", "hours": "Fr 10 Uhr",
+                             "accessibility": "", "price_note": "", "description": "",
+                             "meets_quality": "y"}).status_code == 302
+    items = http.get("/api/v1/regions/lippetal/services", params={"q": "Stillgruppe"}).json()
+    (service,) = items["items"]
+    assert service["places"] == ["Talheim", "Lindenau"] and service["meets_quality"] is True
+    edit = f"/regions/lippetal/desk/services/{service['id']}"
+    assert "Stillgruppe" in lena.get(edit).text
+    assert lena.submit(f"{edit}/delete", {}, form_on="/regions/lippetal/desk/services"
+                       ).status_code == 302
+    assert http.get("/api/v1/regions/lippetal/services",
+                    params={"q": "Stillgruppe"}).json()["items"] == []
+    report = lena.get("/regions/lippetal/desk/report/2026")
+    assert report.status_code == 200 and "Sonnenberg" in report.text
