@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
+    PasswordField,
     SearchField,
     SelectField,
     StringField,
@@ -169,3 +170,21 @@ class RegionForm(FlaskForm):
 
     def fields(self) -> dict:
         return {name: getattr(self, name).data for name in regions.REGION_FIELDS}
+
+
+class NewRegionForm(FlaskForm):
+    name = StringField(_l("Name"), filters=[_strip], validators=[DataRequired(), Length(max=120)])
+    slug = StringField(_l("Short name for addresses"), filters=[_strip],
+                       validators=[DataRequired(), Length(max=60)])
+
+
+class AddRingForm(FlaskForm):
+    ring = SelectField(_l("Ring"), validators=[
+        DataRequired(message=_l("Please choose a ring."))])
+
+
+class ContactPointForm(FlaskForm):
+    name = StringField(_l("Name"), filters=[_strip], validators=[DataRequired(), Length(max=120)])
+    email = EmailField(_l("E-mail address"), filters=[_strip],
+                       validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])

@@ -35,7 +35,7 @@ from tauschring.regions.models import (
     RingCoverage,
 )
 from tauschring.rings.models import Ring
-from tauschring.rings.service import SLUG, ring_by_slug
+from tauschring.rings.service import SLUG, require_admin, ring_by_slug
 from tauschring.textsearch import contains, every_word
 
 KIND_NAMES = {
@@ -204,6 +204,27 @@ def appoint_contact(session: Session, *, region_slug: str, name: str, email: str
     session.add(RegionContact(region_id=region.id, member_id=person.id))
     session.flush()
     return person
+
+
+def create_region_by_admin(session: Session, actor: Actor, **fields) -> Region:
+    require_admin(actor)
+    return create_region(session, **fields)
+
+
+def add_ring_by_admin(session: Session, actor: Actor, **names) -> RingCoverage:
+    require_admin(actor)
+    return add_ring(session, **names)
+
+
+def appoint_contact_by_admin(session: Session, actor: Actor, **fields) -> Member:
+    require_admin(actor)
+    return appoint_contact(session, **fields)
+
+
+def contacts_of(session: Session, region: Region) -> list[Member]:
+    return list(session.scalars(
+        select(Member).join(RegionContact, RegionContact.member_id == Member.id)
+        .where(RegionContact.region_id == region.id).order_by(Member.name)))
 
 
 def contact_region(session: Session, member_id: int | None) -> Region | None:

@@ -12,15 +12,19 @@ from flask_login import current_user, login_required
 from tauschring.db import db, utcnow
 from tauschring.errors import DomainError
 from tauschring.market import service as market
+from tauschring.market.forms import choice
 from tauschring.regions import report as figures
 from tauschring.regions import service as regions
 from tauschring.regions.access import contact_gate
 from tauschring.regions.brochure import SIZES, brochure_pdf
 from tauschring.regions.forms import (
+    AddRingForm,
+    ContactPointForm,
     CoverageForm,
     ForwardForm,
     HelpForm,
     NearForm,
+    NewRegionForm,
     OffersFilter,
     OutcomeForm,
     PostRequestForm,
@@ -29,7 +33,8 @@ from tauschring.regions.forms import (
     ServiceForm,
 )
 from tauschring.regions.models import FamilyService, Region
-from tauschring.web.access import coordinator_required, current_actor
+from tauschring.rings.service import all_rings
+from tauschring.web.access import admin_required, coordinator_required, current_actor
 from tauschring.web.forms import act
 
 bp = Blueprint("regions", __name__)
@@ -166,8 +171,6 @@ def _request_page(found, item, forward, outcome, status=200):
 
 
 def _targets(found) -> list:
-    from tauschring.market.forms import choice
-
     rings = [choice(f"ring:{c.ring.slug}", _("Ring: %(name)s", name=c.ring.name))
              for c in regions.rings_of(db.session, found)]
     services = [choice(f"service:{s.id}", _("Service: %(name)s", name=s.name))
@@ -322,8 +325,6 @@ def ring_request(request_id):
 
 
 def _ring_request_page(item, form, status=200):
-    from tauschring.market.forms import choice
-
     language = _language()
     form.category.choices = [choice("", "—")] + [
         choice(str(c.id), c.name(language))
@@ -346,3 +347,63 @@ def ring_post_request(request_id):
             return redirect(url_for("market.talent", talent_id=outcome.result.id))
     db.session.refresh(item)
     return _ring_request_page(item, form, 422)
+
+
+# --- the admin: regions, their rings and contact points ----------------------------------
+
+@bp.route("/admin/regions", methods=["GET", "POST"])
+@admin_required
+def admin_regions():
+    form = NewRegionForm()
+    if form.validate_on_submit() and act(form, regions.create_region_by_admin, current_actor(),
+                                         name=form.name.data, slug=form.slug.data):
+        flash(_("The region is created. Now add its rings and appoint its contact point."))
+        return redirect(url_for("regions.admin_region", slug=form.slug.data))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("regions/admin_regions.html", form=form,
+                           regions=regions.all_regions(db.session)), status
+
+
+def _admin_region_page(slug, ring_form=None, contact_form=None, status=200):
+    found = regions.region_by_slug(db.session, slug)
+    ring_form = ring_form or AddRingForm()
+    ring_form.ring.choices = [choice("", "—")] + [
+        choice(ring.slug, ring.name) for ring in all_rings(db.session)]
+    return render_template("regions/admin_region.html", region=found,
+                           rings=regions.rings_of(db.session, found),
+                           contacts=regions.contacts_of(db.session, found),
+                           ring_form=ring_form,
+                           contact_form=contact_form or ContactPointForm()), status
+
+
+@bp.route("/admin/regions/<slug>")
+@admin_required
+def admin_region(slug):
+    return _admin_region_page(slug)
+
+
+@bp.route("/admin/regions/<slug>/rings", methods=["POST"])
+@admin_required
+def admin_add_ring(slug):
+    regions.region_by_slug(db.session, slug)
+    form = AddRingForm()
+    form.ring.choices = [choice(ring.slug, ring.name) for ring in all_rings(db.session)]
+    if form.validate_on_submit() and act(form, regions.add_ring_by_admin, current_actor(),
+                                         region_slug=slug, ring_slug=form.ring.data):
+        flash(_("The ring is in the region now."))
+        return redirect(url_for("regions.admin_region", slug=slug))
+    return _admin_region_page(slug, ring_form=form, status=422)
+
+
+@bp.route("/admin/regions/<slug>/contact", methods=["POST"])
+@admin_required
+def admin_appoint_contact(slug):
+    regions.region_by_slug(db.session, slug)
+    form = ContactPointForm()
+    if form.validate_on_submit() and act(form, regions.appoint_contact_by_admin,
+                                         current_actor(), region_slug=slug,
+                                         name=form.name.data, email=form.email.data,
+                                         password=form.password.data):
+        flash(_("The contact point can log in now."))
+        return redirect(url_for("regions.admin_region", slug=slug))
+    return _admin_region_page(slug, contact_form=form, status=422)

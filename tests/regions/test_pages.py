@@ -68,3 +68,33 @@ def test_the_contact_point_keeps_its_contact_details_and_the_directory(
                     params={"q": "Stillgruppe"}).json()["items"] == []
     report = lena.get("/regions/lippetal/desk/report/2026")
     assert report.status_code == 200 and "Sonnenberg" in report.text
+
+
+def test_the_admin_makes_a_region_adds_rings_and_appoints_its_contact_point(
+        world, live_server, http):
+    ring_a, ring_b = world.ring("sonnenberg"), world.ring("talheim")
+    admin = world.member(ring_a, "Ada Admin", role="admin")
+    ada = _logged_in(live_server, admin)
+    assert ada.submit("/admin/regions", {"name": "Lippetal", "slug": "Lippe Tal"}
+                      ).status_code == 422
+    assert ada.submit("/admin/regions", {"name": "Lippetal", "slug": "lippetal"}
+                      ).status_code == 302
+    for ring in (ring_a, ring_b):
+        assert ada.submit("/admin/regions/lippetal/rings", {"ring": ring.slug},
+                          form_on="/admin/regions/lippetal").status_code == 302
+    assert ada.submit("/admin/regions/lippetal/contact", {
+        "name": "Lena Lotse", "email": "lena@lippetal.example", "password": "kurz"},
+        form_on="/admin/regions/lippetal").status_code == 422
+    assert ada.submit("/admin/regions/lippetal/contact", {
+        "name": "Lena Lotse", "email": "lena@lippetal.example", "password": PASSWORD},
+        form_on="/admin/regions/lippetal").status_code == 302
+    page = ada.get("/admin/regions/lippetal").text
+    assert "Sonnenberg" in page and "Talheim" in page and "lena@lippetal.example" in page
+    rings = http.get("/api/v1/regions/lippetal").json()["rings"]
+    assert {ring["slug"] for ring in rings} == {"sonnenberg", "talheim"}
+    lena = Browser(live_server.application_url)
+    assert lena.log_in("lena@lippetal.example", PASSWORD).status_code == 302
+    assert lena.get("/regions/lippetal/desk").status_code == 200
+    # A coordinator is no admin here.
+    karin = _logged_in(live_server, world.coordinator(ring_a))
+    assert karin.get("/admin/regions").status_code == 403

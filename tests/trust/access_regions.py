@@ -116,4 +116,17 @@ ROWS: list = [
       "login 403 403  403  ok   403  404  403  ok", path="/help-requests/{help}"),
     R("POST", "/help-requests/<int:request_id>/post",
       "login 403 403  403  ok   403  404  403  ok", path="/help-requests/{help}/post", form={}),
+    # the admin: regions, their rings and contact points
+    R("GET", "/admin/regions",
+      "login 403 403  403  403  403  403  403  ok"),
+    R("POST", "/admin/regions",
+      "login 403 403  403  403  403  403  403  ok", form={}),
+    R("GET", "/admin/regions/<slug>",
+      "login 403 403  403  403  403  403  403  ok", path="/admin/regions/lippetal"),
+    R("POST", "/admin/regions/<slug>/rings",
+      "login 403 403  403  403  403  403  403  ok", path="/admin/regions/lippetal/rings",
+      form={}),
+    R("POST", "/admin/regions/<slug>/contact",
+      "login 403 403  403  403  403  403  403  ok", path="/admin/regions/lippetal/contact",
+      form={"email": "kein-at"}),
 ]
