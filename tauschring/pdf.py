@@ -291,6 +291,7 @@ class Element:
         self.tag, self.parent, self.attributes = tag, parent, attributes
         self.kids: list = []
         self.pdf_object = None
+        self.alt: str | None = None       # a figure's text for those who cannot see it
         if parent is not None:
             parent.kids.append(self)
 
@@ -413,6 +414,8 @@ class TaggedPdf:
                 b" /%s %s" % (key.encode(), f"/{value}".encode() if isinstance(value, str)
                               else str(value).encode())
                 for key, value in element.attributes.items()) + b">>"
+        if element.alt:
+            body += b" /Alt " + _text(element.alt)
         kids = []
         for kid in element.kids:
             if isinstance(kid, Element):
