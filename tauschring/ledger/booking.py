@@ -269,6 +269,7 @@ def _open_account(accounts: dict, ring_id: int, account_id: int, field: str):
 # --- group commit --------------------------------------------------------------------
 
 IDLE_SECONDS = 30  # a queue's connection unused this long goes back to the pool
+LEAD_ROUNDS = 4    # groups one leader books in a row before it hands the lead on
 
 
 class _Waiter:
@@ -325,22 +326,34 @@ class BookingQueue:
         return [waiter.outcome for waiter in waiters]
 
     def _lead(self) -> None:
+        """Book the waiting group; then, while more wait, the next groups too (up
+        to LEAD_ROUNDS, so its own caller is not kept long): handing the lead to
+        another thread would cost a thread switch per group. Then the first
+        waiter, if any, leads on."""
         with self._lock:
             batch, self._pending = self._pending, []
-        try:
-            outcomes = self._book(batch)
-        except BaseException as exc:  # noqa: BLE001 - every waiter must hear of it
-            outcomes = [exc] * len(batch)
-        for waiter, outcome in zip(batch, outcomes, strict=True):
-            waiter.outcome = outcome
-        with self._lock:
-            successor = self._pending[0] if self._pending else None
-            if successor is None:
-                self._busy = False
-        for waiter in batch:
-            waiter.done.set()
-        if successor is not None:  # the next group is led by its first waiter
-            successor.done.set()
+        for round_no in range(1, LEAD_ROUNDS + 1):
+            try:
+                outcomes = self._book(batch)
+            except BaseException as exc:  # noqa: BLE001 - every waiter must hear of it
+                outcomes = [exc] * len(batch)
+            for waiter, outcome in zip(batch, outcomes, strict=True):
+                waiter.outcome = outcome
+            following: list[_Waiter] = []
+            with self._lock:
+                successor = self._pending[0] if self._pending else None
+                if successor is None:
+                    self._busy = False
+                elif round_no < LEAD_ROUNDS:
+                    following, self._pending = self._pending, []
+                    successor = None
+            for waiter in batch:
+                waiter.done.set()
+            if successor is not None:  # the next group is led by its first waiter
+                successor.done.set()
+            if not following:
+                return
+            batch = following
 
     def _book(self, batch: list[_Waiter]) -> list:
         requests = [w.request for w in batch]
