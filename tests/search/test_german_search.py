@@ -3,6 +3,9 @@ words, umlauts and misspellings find their talent, the best match first."""
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -10,6 +13,7 @@ from tauschring.actors import Actor
 from tauschring.db import atomic, db
 from tauschring.market import service as market
 from tauschring.market.models import Category, Talent
+from tests.support.pages import Pages
 
 TALENTS = [
     ("Hilfe im Garten", "Unkraut jäten, Beete umgraben, Hecke schneiden."),
@@ -22,6 +26,8 @@ TALENTS = [
     ("Äpfel pflücken", "Obstbäume im Herbst abernten."),
     ("Bücher vorlesen", "Für Menschen, die nicht mehr gut sehen."),
 ]
+
+CARD_TITLE = re.compile(r'id="talent-\d+-title"><a href="[^"]*">([^<]*)</a>')
 
 # The query, and the talent it must find first.
 QUERIES = [
@@ -80,3 +86,17 @@ def test_a_changed_or_withdrawn_talent_is_found_by_what_it_says_now(talents, wor
     assert found(ring, "Kuchen") == []
     atomic(market.withdraw_talent, Actor.of(anna), ids["Kuchen backen"])
     assert found(ring, "Torte") == []
+
+
+def test_the_market_page_and_the_api_rank_the_same_way(talents, world, http, app):
+    ring, _ids = talents
+    clara = world.member(ring, "Clara")
+    token = http.token(clara)
+    browser = Pages(app.test_client())
+    browser.login(clara)
+    for q, first in QUERIES:
+        listed = http.get("/api/v1/talents", token=token, params={"q": q}).json()["items"]
+        assert listed and listed[0]["title"] == first, (q, listed)
+        page = browser.client.get("/market", query_string={"q": q}).text
+        titles = [html.unescape(t) for t in CARD_TITLE.findall(page)]
+        assert titles and titles[0] == first, (q, titles)
