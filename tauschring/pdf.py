@@ -187,6 +187,7 @@ class TrueTypeFont:
 
     def width(self, text: str, size: float) -> float:
         """The advance of `text` at `size` points (no kerning)."""
+        text = str(text)
         return (self.runs.get(text) or self.run(text))[1] * size
 
     def run(self, text: str) -> tuple[bytes, float]:
@@ -346,6 +347,7 @@ class TaggedPdf:
             *(color or (0, 0, 0)), 1 if style == "regular" else 2, size)]
         y = self.height - top - (leading - size) / 2 - size * face.ascent / face.units
         for line in lines:
+            line = str(line)               # lazy texts ("Association") as they read now
             used.add(line)
             run = runs.get(line) or face.run(line)
             left = x + width - run[1] * size if align == "right" else x
