@@ -108,6 +108,8 @@ def fill_demo() -> list[str]:
                  credit_account_id=members[provider].account_id, minutes=minutes,
                  memo=memo, booked_by_id=members[payer].id)
         region_lines[:] = fill_demo_region(session, ring, talents, PASSWORD)
+        from tauschring.events.demo import fill_demo_ring_life
+        fill_demo_ring_life(session, coordinator)
         return ring
 
     region_lines: list[str] = []
