@@ -16,10 +16,10 @@ CONTACT = ("Lena Lotse", "anlaufstelle@demo.tauschring.example")
 RINGS = [
     (None, None, "33602,33604", "Sonnenberg;Altstadt", "Café Mitte, Marktstraße 3",
      "jeden ersten Dienstag im Monat, 19 Uhr", "sonnenberg@demo.tauschring.example"),
-    ("talheim", "Tauschring Talheim (Demo)", "33649", "Talheim;Oberhausen",
+    ("demo-talheim", "Tauschring Talheim (Demo)", "33649", "Talheim;Oberhausen",
      "Gemeindehaus Talheim, Kirchweg 1", "donnerstags alle zwei Wochen, 18 Uhr",
      "talheim@demo.tauschring.example"),
-    ("lindenau", "Tauschring Lindenau (Demo)", "33659,33699", "Lindenau;Heepen",
+    ("demo-lindenau", "Tauschring Lindenau (Demo)", "33659,33699", "Lindenau;Heepen",
      "Bürgerhaus Lindenau, Am Anger 5", "jeden dritten Samstag, 10 Uhr",
      "lindenau@demo.tauschring.example"),
 ]
