@@ -270,6 +270,7 @@ def _open_account(accounts: dict, ring_id: int, account_id: int, field: str):
 
 IDLE_SECONDS = 30  # a queue's connection unused this long goes back to the pool
 LEAD_ROUNDS = 4    # groups one leader books in a row before it hands the lead on
+GATHER_SECONDS = 0.0005  # after a group of several, before the next group is taken
 
 
 class _Waiter:
@@ -339,21 +340,27 @@ class BookingQueue:
                 outcomes = [exc] * len(batch)
             for waiter, outcome in zip(batch, outcomes, strict=True):
                 waiter.outcome = outcome
-            following: list[_Waiter] = []
+            successor = None
             with self._lock:
-                successor = self._pending[0] if self._pending else None
-                if successor is None:
-                    self._busy = False
+                if not self._pending:
+                    self._busy = False  # from now on a newcomer leads
+                    leads_on = False
                 elif round_no < LEAD_ROUNDS:
-                    following, self._pending = self._pending, []
-                    successor = None
+                    leads_on = True
+                else:
+                    successor, leads_on = self._pending[0], False
             for waiter in batch:
                 waiter.done.set()
             if successor is not None:  # the next group is led by its first waiter
                 successor.done.set()
-            if not following:
+            if not leads_on:
                 return
-            batch = following
+            if len(batch) > 1:
+                # Those just answered are busy elsewhere: a moment for them to come
+                # back makes the next group bigger (one commit for more bookings).
+                time.sleep(GATHER_SECONDS)
+            with self._lock:
+                batch, self._pending = self._pending, []
 
     def _book(self, batch: list[_Waiter]) -> list:
         requests = [w.request for w in batch]
