@@ -123,6 +123,8 @@ def statement_pdf_bytes(statement: Statement) -> bytes:
 
     # The facts: a two-column table of labels and values.
     facts = [(_("Account holders"), statement.holder_label),
+             *([(_("Member no."), ", ".join(map(str, statement.member_numbers)))]
+               if statement.member_numbers else []),
              (_("Account"), str(statement.account_id)),
              (_("Period"), f"{day(statement.first_day)} – {day(statement.last_day)}"),
              (_("Amounts"), _("hours and minutes (h:mm); + received, − given"))]

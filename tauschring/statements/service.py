@@ -28,6 +28,7 @@ from tauschring.ledger.models import Account, Entry, Transfer
 from tauschring.ledger.service import get_account
 from tauschring.market.models import Category
 from tauschring.members.models import Member
+from tauschring.office.models import MemberNumber
 from tauschring.pdf import renderer_setup, start_renderer
 from tauschring.rings.models import Ring
 from tauschring.statements import render as renderers
@@ -59,6 +60,7 @@ class _Ring:
             select(Category).where(Category.ring_id == ring.id))}
         self._holders: dict[int, list[tuple[str, str]]] = {}
         self._labels: dict[int, str] = {}
+        self._numbers: dict[int, list[int]] = {}  # the holders' member numbers
         # The year's entries of one account, in order: one range of the index
         # entries(account_id, booked_at, id). Built once, run per account.
         self._entries = (
@@ -78,10 +80,13 @@ class _Ring:
             select(Account.id, Account.kind).where(Account.id.in_(missing))).all())
         for account_id in missing:
             self._holders.setdefault(account_id, [])
-        for account_id, name, language in self.session.execute(
-                select(Member.account_id, Member.name, Member.language)
+        for account_id, name, language, number in self.session.execute(
+                select(Member.account_id, Member.name, Member.language, MemberNumber.number)
+                .outerjoin(MemberNumber, MemberNumber.member_id == Member.id)
                 .where(Member.account_id.in_(missing)).order_by(Member.id)):
             self._holders[account_id].append((name, language))
+            if number is not None:
+                self._numbers.setdefault(account_id, []).append(number)
         for account_id in missing:
             self._labels[account_id] = ASSOCIATION if kinds.get(account_id) == "association" \
                 else ", ".join(self.holders(account_id)) or f"#{account_id}"
@@ -105,7 +110,7 @@ class _Ring:
             holders=self.holders(account_id), language=language, year=year.year,
             first_day=year.first_day, last_day=year.last_day, timezone=RING_TIMEZONE.key,
             opening_balance=opening, closing_balance=opening, chain_head=self.chain_head,
-            complete=year.complete)
+            complete=year.complete, member_numbers=self._numbers.get(account_id, []))
         categories = {None: "", **{id_: c.name(language) for id_, c in self.categories.items()}}
         labels, lines = self._labels, statement.lines
         for (transfer_id, booked_at, minutes, balance_after, counterparty, memo,

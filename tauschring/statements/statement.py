@@ -51,6 +51,7 @@ class Statement:
     # transfer booked before the next 1 January, and its place in the chain.
     chain_head: ChainHead = field(default_factory=lambda: ChainHead(0, ""))
     complete: bool = True          # False for the current year: entries so far
+    member_numbers: list[int] = field(default_factory=list)  # the holders' (the office)
 
     @property
     def holder_label(self) -> str:
