@@ -130,8 +130,10 @@ def _sqlite_word_query(element, index: int, compiler, **kw) -> str:
     """The FTS5 query for one word: its stem as a prefix, OR index words spelt alike."""
     exact = compiler.process(element.phrases[index], **kw)
     near = compiler.process(element.near[index], **kw)
+    # The length first: the similarity (Python) runs only for words it could accept.
     alike = ("(SELECT group_concat('\"' || term || '\"', ' OR ') FROM talent_search_vocab "
-             f"WHERE tauschring_similar(term, {near}))")
+             f"WHERE length(term) BETWEEN length({near}) - 2 AND length({near}) + 2 "
+             f"AND tauschring_similar(term, {near}))")
     return f"({exact} || coalesce(' OR ' || {alike}, ''))"
 
 
