@@ -59,6 +59,7 @@ from tests.support.databases import (
 pytestmark = pytest.mark.slow
 
 PASSWORD = "karins-long-password"
+STATUTES = b"%PDF-1.4\n% Satzung des Tauschrings\n%%EOF\n"
 PIP_CACHE = os.environ.get("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip"))
 # The guide's paths, moved into the test's folder (longest first).
 MOVED = ["/etc/systemd/system", "/etc/logrotate.d", "/etc/letsencrypt", "/etc/tauschring",
@@ -205,8 +206,7 @@ class Guide:
         shutil.copytree(CONTRIB, self.contrib)
         for path in self.contrib.rglob("*"):
             if path.is_file():
-                text = self.moved(path.read_text())
-                path.write_text(text.replace("su tauschring tauschring", "su root root"))
+                path.write_text(self.moved(path.read_text()))
         self.role = self.database = None
         if engine == "postgresql":
             self.database = database_name("deploy")
@@ -395,6 +395,18 @@ def after_service(guide: Guide, output: str) -> None:
         "credit_account_id": guide.karin_account, "minutes": 90,
         "memo": "Startguthaben"}, token=guide.token)
     assert status == 201, transfer
+    # ... and uploads the ring's statutes (a file beside the database).
+    boundary = "deploy-test-boundary"
+    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="title"\r\n\r\n'
+            f'Satzung\r\n--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="satzung.pdf"\r\nContent-Type: application/pdf\r\n\r\n').encode() \
+        + STATUTES + f"\r\n--{boundary}--\r\n".encode()
+    status, _, data, _ = request(
+        guide.app_port, "/api/v1/documents", host="127.0.0.1", method="POST", body=body,
+        headers={"Authorization": f"Bearer {guide.token}",
+                 "Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert status == 201, data
+    guide.document = json.loads(data)["id"]
 
 
 def after_nginx(guide: Guide, output: str) -> None:
@@ -418,7 +430,7 @@ def after_cron(guide: Guide, output: str) -> None:
     finally:
         engine.dispose()
     variables, jobs = cron_jobs(guide.root / "etc/cron.d/tauschring")
-    assert len(jobs) == 5, jobs
+    assert len(jobs) == 6, jobs
     env = guide.env()
     env.update(variables)
     env["PATH"] = f"{guide.bin}:{variables['PATH']}"
@@ -428,8 +440,13 @@ def after_cron(guide: Guide, output: str) -> None:
                               env=env, capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, f"{job}\n{done.stdout}{done.stderr}"
         outputs.append(done.stdout + done.stderr)
-    backup, confirm, fees, audit, mail = outputs
+    backup, documents, confirm, fees, audit, mail = outputs
     assert "backed up the" in backup and "chain length 1" in backup, backup
+    archives = list((guide.root / "var/backups/tauschring").glob("documents-*.tar.gz"))
+    assert len(archives) == 1 and documents == "", documents
+    listed = subprocess.run(["tar", "-tzf", str(archives[0])], capture_output=True,
+                            text=True, check=True).stdout.split()
+    assert len([name for name in listed if name.startswith("documents/")]) >= 2, listed
     assert "confirmed 0 exchanges" in confirm, confirm
     assert "charged 1 accounts 10 minutes each" in fees, fees
     assert audit == "", audit   # quiet while the ledger is sound
@@ -469,6 +486,10 @@ def after_restore(guide: Guide, output: str) -> None:
                                 token=guide.token)
     assert status == 200, account
     assert account["balance"] == 90 - 10   # the starting credit, less the month's fee
+    status, _, data, _ = request(guide.app_port, f"/api/v1/documents/{guide.document}",
+                                 host="127.0.0.1",
+                                 headers={"Authorization": f"Bearer {guide.token}"})
+    assert status == 200 and data == STATUTES
 
 
 def read_config_url(guide: Guide) -> str:
