@@ -64,3 +64,31 @@ def test_the_migration_numbers_the_members_there_in_the_order_they_joined(app, w
     assert [found[p.id] for p in people] == [1, 1, 2, 3]
     later = world.member(first, "Dora")  # the counter goes on from there
     assert numbers_of(db.session, [later.id])[later.id] == 4
+
+
+def test_the_statement_and_the_newsletter_show_the_number(world, app):
+    import io
+
+    import pypdf
+
+    from tauschring.actors import Actor
+    from tauschring.db import atomic, utcnow
+    from tauschring.market.newsletter import render_newsletter
+    from tauschring.market.service import categories, create_talent
+    from tauschring.rings.models import Ring
+    from tauschring.statements.service import render, statement
+
+    ring = world.ring()
+    world.member(ring, "Karin")
+    anna = world.member(ring, "Anna Adler")  # no. 2
+    atomic(lambda session: create_talent(session, anna.actor, kind="offer",
+                                         title="Vorlesen", category_id=categories(
+                                             session, ring.id)[0].id))
+    found = statement(db.session, Actor.operator(ring.id), anna.account_id, utcnow().year,
+                      language="en")
+    assert found.member_numbers == [2]
+    text = pypdf.PdfReader(io.BytesIO(render(found, "pdf"))).pages[0].extract_text()
+    assert "Member no." in text and "2" in text
+    with app.test_request_context():
+        pdf, _day = render_newsletter(db.session, db.session.get(Ring, ring.id), "de")
+    assert "Anna Adler (Nr. 2)" in pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
