@@ -42,6 +42,7 @@ from tauschring.ledger.models import Account, Entry, Transfer
 from tauschring.market.models import Category, Talent
 from tauschring.members.models import Member
 from tauschring.notifications.models import Notification
+from tauschring.office.numbers import number_unnumbered
 from tauschring.rings.models import Ring
 
 FORMAT = "tauschring-ring-export"
@@ -161,6 +162,7 @@ def import_ring(session: Session, data: dict, *, password_hash: str | None = Non
             session.execute(model.__table__.insert(), rows[name])
     _reset_id_sequences(session)
     _check_audit(session, ring["id"])
+    number_unnumbered(session, ring["id"])  # member numbers, in the order they joined
     auditlog.record(session, ring_id=ring["id"], actor_id=None, action="ring.import",
                     subject=f"ring:{ring['id']}", exported_at=data.get("exported_at"),
                     chain_head=ring["chain_head"])

@@ -50,6 +50,7 @@ from tauschring.members.service import (
     PROFILE_LIMITS,
     normalise_email,
 )
+from tauschring.office.numbers import number_unnumbered
 from tauschring.rings.models import Ring
 
 COLUMNS = ("name", "email", "household", "role", "phone", "postcode", "district",
@@ -532,6 +533,7 @@ def _write(session: Session, actor: Actor, ring: Ring, report: MemberImportRepor
     member_ids = _ids_by_email(session, [m.email for m in planned])
     for m in planned:
         m.member_id = member_ids[m.email]
+    number_unnumbered(session, ring_id)  # inserted without the ORM: numbered here
     session.execute(insert(LoggedAction), [
         _logged(ring_id, by, "member.create", f"member:{m.member_id}", imported=True,
                 row=m.row, household=m.household or None, role=m.role)

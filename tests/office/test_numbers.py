@@ -7,8 +7,8 @@ import pytest
 from flask_migrate import downgrade, upgrade
 
 from tauschring.app import MIGRATIONS
-from tauschring.db import db
-from tauschring.office.numbers import numbers_of
+from tauschring.db import atomic, db
+from tauschring.office.numbers import numbers_of, ring_numbers
 from tests.support.pages import Pages
 
 
@@ -92,3 +92,18 @@ def test_the_statement_and_the_newsletter_show_the_number(world, app):
     with app.test_request_context():
         pdf, _day = render_newsletter(db.session, db.session.get(Ring, ring.id), "de")
     assert "Anna Adler (Nr. 2)" in pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+
+
+def test_imported_members_are_numbered_in_the_file_order(world):
+    from tauschring.imports.service import import_members
+    from tests.imports.conftest import csv_of
+
+    ring = world.ring()
+    karin = world.coordinator(ring)  # no. 1
+    report = atomic(import_members, karin.actor, csv_of([
+        {"name": "Ida", "email": "ida@example.org"},
+        {"name": "Jan", "email": "jan@example.org"}]), dry_run=False)
+    assert report.ok, report.errors
+    db.session.remove()
+    rows = {row.name: row.number for row in ring_numbers(db.session, ring.id)}
+    assert rows == {"Karin": 1, "Ida": 2, "Jan": 3}
