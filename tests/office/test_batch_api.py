@@ -121,3 +121,17 @@ def test_two_offices_typing_the_same_slip_book_it_once(http, office, world):
     assert sorted(answers) == [201, 409]
     assert transfers_count() == 6
     assert audit_ring(db.session, ring.id)["ok"]
+
+
+def test_a_retried_stack_books_once(http, office, problem):
+    ring, p, karin, token = office
+    body = {"transfers": [row(p["Anna"], p["Bernd"], 15, slip=61),
+                          row(p["Bernd"], p["Clara"], 15, slip=62)]}
+    headers = {"Idempotency-Key": "stapel-2026-12-05"}
+    first = http.post(URL, token=token, json=body, headers=headers)
+    again = http.post(URL, token=token, json=body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json() and again.headers.get("Idempotent-Replayed") == "true"
+    assert transfers_count() == 2
+    problem(http.post(URL, token=token, json={"transfers": body["transfers"][:1]},
+                      headers=headers), 409)
