@@ -9,6 +9,7 @@ from tauschring.api.access import may
 from tauschring.api.auth import current_actor
 from tauschring.api.idempotency import write
 from tauschring.api.pagination import PageArgs, page_schema
+from tauschring.away.service import away_until
 from tauschring.db import db
 from tauschring.exchanges import service as exchanges
 from tauschring.exchanges.models import STATES
@@ -84,6 +85,8 @@ class ExchangeOut(ma.Schema):
     updated_at = ma.fields.AwareDateTime()
     booked_at = ma.fields.AwareDateTime(allow_none=True)
     allowed_actions = ma.fields.List(ma.fields.String())
+    other_party_away_until = ma.fields.Date(allow_none=True, metadata={
+        "description": "the other member is away until this day (away mode)"})
     blocked_by = ma.fields.Dict(allow_none=True, metadata={
         "description": "why confirming would be refused right now (a limit)"})
     events = ma.fields.List(ma.fields.Nested(EventOut))
@@ -118,6 +121,9 @@ def view(exchange, *, with_events: bool = True) -> dict:
             if hasattr(exchange, name) and name != "events"}
     data["allowed_actions"] = exchanges.allowed_actions(actor, exchange)
     data["blocked_by"] = exchanges.booking_blocker(db.session, exchange)
+    other = {exchange.provider_id: exchange.recipient_id,
+             exchange.recipient_id: exchange.provider_id}.get(actor.member_id)
+    data["other_party_away_until"] = away_until(db.session, other) if other else None
     if with_events:
         data["events"] = exchange.events
     return data

@@ -74,3 +74,16 @@ def test_the_page_sets_away_and_the_proposer_is_told(life):
     german = life.browser(life.bernd, language="de").client.get(f"/exchanges/{proposal.id}")
     assert "ist abwesend bis" in german.text
     assert submit_form(anna, "/away", "/away", {"until": "2001-01-01"}).status_code == 200
+
+
+def test_the_api_tells_the_proposer_too(life, http):
+    until = utcnow().date() + timedelta(days=5)
+    atomic(away.set_away, life.anna.actor, until)
+    proposed = http.post("/api/v1/exchanges", token=http.token(life.bernd), json={
+        "provider_id": life.bernd.id, "recipient_id": life.anna.id, "minutes": 60,
+        "description": "Einkauf", "performed_on": date.today().isoformat()})
+    assert proposed.status_code == 201, proposed.text
+    assert proposed.json()["other_party_away_until"] == until.isoformat()
+    seen_by_anna = http.get(f"/api/v1/exchanges/{proposed.json()['id']}",
+                            token=http.token(life.anna)).json()
+    assert seen_by_anna["other_party_away_until"] is None
