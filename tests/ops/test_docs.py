@@ -62,6 +62,18 @@ def test_every_configuration_key_of_the_deployment_guide_is_in_the_example():
         assert variable in EXAMPLE_CONFIG.read_text(), variable
 
 
+def test_every_database_address_of_the_deployment_guide_is_one_tauschring_takes():
+    from tauschring.config import ConfigError, load_settings
+
+    urls = re.findall(r'(?<![a-z_])url = "([^"]+)"', GUIDE.read_text(encoding="utf-8"))
+    assert any(url.startswith("postgresql") for url in urls), urls
+    for url in urls:
+        try:
+            assert load_settings({"TAUSCHRING_DATABASE_URL": url}).database_url == url
+        except ConfigError as error:
+            pytest.fail(f"docs/deploy.md: {url}: {error}")
+
+
 def test_a_key_the_example_lacks_is_found():
     guide = ("Set `[server] base_url` and `[server] no_such_key`.\n"
              "```toml\n[mail]\nhost = \"x\"\nsmtp_tls = true\n```\n")
