@@ -10,11 +10,17 @@ cluster started with `scripts/pg-throwaway start DIR --durable`, fsync on):
   raw        the baseline: the plain driver (sqlite3 / psycopg), one
              transaction per booking that inserts the transfer row and
              updates two balances, then commits; 1 and 8 writers;
-  service    tauschring.ledger.service.book inside tauschring.db.atomic,
-             inside an app context (one per thread); 1 and 8 writers;
-  http       8 clients (requests.Session each) POSTing /api/v1/transfers with
-             a coordinator's bearer token against a `tauschring serve`
-             subprocess (waitress, default 8 threads);
+  service    tauschring.ledger.service.book_now: each booking committed on
+             its own through the ring's group-commit queue, inside an app
+             context (one per thread); 1 and 8 writers;
+  atomic     (informational) book() inside tauschring.db.atomic, one
+             transaction per booking;
+  healthz,   8 clients (requests.Session each) GETting /healthz, then POSTing
+  http       /api/v1/transfers with a coordinator's bearer token, against
+             the same `tauschring serve` subprocess (waitress, 8 threads;
+             --http-workers N: gunicorn); p99 latency and server CPU per request;
+  rings      (PostgreSQL) book_now from 1 writer process on one ring, then 8
+             processes on 8 rings;
   raw+chain  (informational) the service's own SQL with the plain driver:
              lock the ring row, lock both accounts, insert the transfer with
              its real hash and its two entries, update the balances and the
@@ -23,10 +29,12 @@ cluster started with `scripts/pg-throwaway start DIR --durable`, fsync on):
              ledger of 1,000,000 transfers (--quick: 100,000), in a fresh
              subprocess: wall time and peak-RSS growth (ru_maxrss delta).
 
-Each figure is also given as a ratio to the matching raw baseline (1 writer
-vs 1, 8 vs 8, HTTP vs 8-writer raw). Targets: service >= 0.5 of raw; audit
-of 1,000,000 transfers < 15 s. Nothing under tauschring/ is changed; all
-databases live in temporary directories that are removed at the end.
+Each figure is also given as a ratio to its base (service and atomic: raw with as
+many writers; http: healthz; 8 rings: 1 ring). Goals (issue 13), PASS/FAIL:
+service >= 0.5 of raw (1 and 8 writers); http >= 0.5 of healthz with p99 <
+150 ms; 8 rings >= 3x one; audit of 1,000,000 transfers < 15 s. Nothing under
+tauschring/ is changed; all databases live in temporary directories that are
+removed at the end.
 """
 
 from __future__ import annotations
@@ -481,6 +489,7 @@ def serve(bench: Bench, workers: int = 1):
     proc = subprocess.Popen([*argv, "serve", "--host", "127.0.0.1", "--port", str(port), *extra],
                             cwd=cwd, env=env, stdout=logfile, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
+    bench.server_pid = proc.pid
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -529,6 +538,23 @@ def http_worker(bench: Bench, base: str, token: str):
         finally:
             session.close()
     return worker
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """CPU time of the server process and its children (gunicorn's workers), from /proc:
+    what a request costs the server, whatever else the machine runs."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if entry.name == str(pid) or fields[1] == str(pid):  # fields[1]: the parent's pid
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 def healthz_worker(base: str):
@@ -946,6 +972,18 @@ def run_engine(engine: str, url: str, workdir: Path, args) -> dict:
             def threads(make_worker):
                 return lambda writers, seconds: measure(writers, seconds, make_worker())
 
+            def served(make_worker):
+                """measure(), and the server's CPU per request (ms, approximate: the
+                warm-up and the last requests in flight count too)."""
+                def run(writers, seconds):
+                    before = server_cpu_seconds(bench.server_pid)
+                    figure = measure(writers, seconds, make_worker())
+                    used = server_cpu_seconds(bench.server_pid) - before
+                    figure["server_cpu"] = used
+                    figure["requests"] = figure["bookings"] + writers * (WARMUP_STEPS + 1)
+                    return figure
+                return run
+
             plan = [
                 ("raw", 1, threads(lambda: raw_worker(bench, seq_counter))),
                 ("service", 1, threads(lambda: service_worker(bench))),
@@ -957,8 +995,8 @@ def run_engine(engine: str, url: str, workdir: Path, args) -> dict:
             if not args.no_http:
                 base = stack.enter_context(serve(bench, args.http_workers))
                 token = login(base, bench)
-                plan += [("healthz", 8, threads(lambda: healthz_worker(base))),
-                         ("http", 8, threads(lambda: http_worker(bench, base, token)))]
+                plan += [("healthz", 8, served(lambda: healthz_worker(base))),
+                         ("http", 8, served(lambda: http_worker(bench, base, token)))]
             if not args.no_raw_chain:
                 plan += [("raw+chain", 1, threads(lambda: raw_chain_worker(bench))),
                          ("raw+chain", 8, threads(lambda: raw_chain_worker(bench)))]
@@ -977,6 +1015,10 @@ def run_engine(engine: str, url: str, workdir: Path, args) -> dict:
                     total["rounds"].append(figure["per_second"])
                     total["per_second"] = total["bookings"] / total["seconds"]
                     total["latencies"] += figure["latencies"]
+                    if "server_cpu" in figure:
+                        total["server_cpu"] = total.get("server_cpu", 0.0) + figure["server_cpu"]
+                        total["requests"] = total.get("requests", 0) + figure["requests"]
+                        total["server_cpu_ms"] = 1000 * total["server_cpu"] / total["requests"]
                     total["p50_ms"] = _ms(percentile(total["latencies"], 0.50))
                     total["p99_ms"] = _ms(percentile(total["latencies"], 0.99))
                     log(f"{engine}: round {round_no}/{args.rounds} {key}: "
@@ -1077,6 +1119,12 @@ def print_report(all_results: list[dict], args, meta: dict) -> None:
             print(f"{res['engine']:<11}{LABELS[kind]:<34}{writers:>8}{fig['bookings']:>8}"
                   f"{fig['seconds']:>8.1f}{fig['per_second']:>9.1f}{spread:>12}{p99:>8}"
                   f"{ratio:>7}  {versus:<10}{target}")
+        cpu = {key: runs[key].get("server_cpu_ms") for key in ("healthz/8", "http/8")
+               if key in runs}
+        if all(cpu.values()) and len(cpu) == 2:
+            print(f"{res['engine']:<11}(server CPU per request: /healthz "
+                  f"{cpu['healthz/8']:.2f} ms, POST /transfers {cpu['http/8']:.2f} ms; "
+                  f"ratio {cpu['healthz/8'] / cpu['http/8']:.2f}, independent of the load)")
         if "service_ring_audit_ok" in res:
             print(f"{res['engine']:<11}(audit of the service ring afterwards: "
                   f"{res['service_ring_transfers']} transfers, "
