@@ -16,9 +16,13 @@ from sqlalchemy.orm import Session
 
 from tauschring.actors import Actor
 from tauschring.auditlog import LoggedAction
+from tauschring.away.models import Away
 from tauschring.db import utcnow
+from tauschring.digest.models import MailPreference
 from tauschring.errors import Forbidden
+from tauschring.events.models import EventAttendance
 from tauschring.exchanges.models import Exchange, ExchangeEvent
+from tauschring.feedback.models import Feedback
 from tauschring.i18n import _l
 from tauschring.ledger.models import Account, Entry, Transfer
 from tauschring.ledger.service import effective_limits
@@ -58,9 +62,25 @@ def export_member(session: Session, actor: Actor, member_id: int) -> dict:
         "notifications": [_columns(n) for n in session.scalars(
             select(Notification).where(Notification.member_id == member.id)
             .order_by(Notification.id))],
+        **_ring_life(session, member.id),
         "audit_log": [_columns(a) for a in session.scalars(
             select(LoggedAction).where(LoggedAction.ring_id == ring.id, LoggedAction.subject.in_(
                 (f"member:{member.id}", f"account:{account.id}"))).order_by(LoggedAction.id))],
+    }
+
+
+def _ring_life(session: Session, member_id: int) -> dict:
+    """Feedback given and received, events the member comes to, mail choices,
+    away mode (the calendar link's token stays: it is a key, not data)."""
+    def rows(model, *where):
+        return [_columns(row) for row in session.scalars(
+            select(model).where(*where).order_by(*model.__table__.primary_key.columns))]
+    return {
+        "feedback_given": rows(Feedback, Feedback.author_id == member_id),
+        "feedback_received": rows(Feedback, Feedback.subject_id == member_id),
+        "events_attending": rows(EventAttendance, EventAttendance.member_id == member_id),
+        "mail_preferences": rows(MailPreference, MailPreference.member_id == member_id),
+        "away": rows(Away, Away.member_id == member_id),
     }
 
 

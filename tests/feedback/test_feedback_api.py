@@ -103,3 +103,13 @@ def test_feedback_can_be_changed_for_fourteen_days(life, http):
     assert late.status_code == 409 and late.json()["code"] == "feedback_closed"
     summary = http.get(f"/api/v1/members/{life.anna.id}/feedback", token=bernd).json()
     assert summary["positive"] == 1 and summary["negative"] == 0
+
+
+def test_a_members_own_data_holds_the_feedback_given_and_received(life, http):
+    exchange_id = life.booked_exchange(life.anna, life.bernd)
+    http.post(f"/api/v1/exchanges/{exchange_id}/feedback", token=http.token(life.bernd),
+              json={"rating": "positive", "comment": "Gern wieder"})
+    anna = http.get("/api/v1/me/export", token=http.token(life.anna)).json()
+    bernd = http.get("/api/v1/me/export", token=http.token(life.bernd)).json()
+    assert [f["comment"] for f in anna["feedback_received"]] == ["Gern wieder"]
+    assert anna["feedback_given"] == [] and len(bernd["feedback_given"]) == 1
