@@ -79,6 +79,8 @@ def _nav_links(app: Flask) -> list[tuple[str, str]]:
     if (not has_request_context() or not current_user.is_authenticated
             or current_user.status == "pending"):
         return []  # e.g. a mail rendered by the command line
+    if current_user.role == "contact":  # a region's contact point: no ring, its desk
+        return [("regions.desk_home", _l("Desk"))]
     links = [("market.index", _l("Market")), ("exchanges.index", _l("Exchanges")),
              ("news.index", _l("News")), ("events.index", _l("Events")),
              ("documents.index", _l("Documents")),

@@ -89,3 +89,35 @@ def test_a_visitor_asks_for_help_and_it_reaches_the_rings_coordinator(world, vis
     other.log_in(scene.coordinator_a.email, PASSWORD)
     other.open("/help-requests")
     expect(other.main).not_to_contain_text("Meine Mutter")
+
+
+def test_the_ring_near_me_and_the_directory_by_keyboard_only(world, visit):
+    scene = build_region(world)
+    visitor = visit(PHONE, 740)
+    visitor.open(f"/regions/{scene.slug}")
+    keyboard = visitor.page.keyboard
+    postcode = visitor.page.get_by_label(_words("^Postleitzahl$", "^Postcode$"))
+    for _ in range(20):  # skip link, header, the region's menu, then the form
+        keyboard.press("Tab")
+        if postcode.evaluate("el => el === document.activeElement"):
+            break
+    expect(postcode).to_be_focused()
+    keyboard.type("33602")
+    with visitor.page.expect_navigation():
+        keyboard.press("Enter")
+    expect(visitor.main.locator("li.ring-card").get_by_role("heading")).to_have_text(
+        "Sonnenberg")
+
+    visitor.open(f"/regions/{scene.slug}/services")
+    words = visitor.page.get_by_label(_words("Suchbegriffe", "Search words"))
+    for _ in range(25):
+        keyboard.press("Tab")
+        if words.evaluate("el => el === document.activeElement"):
+            break
+    expect(words).to_be_focused()
+    keyboard.type("Haushaltshilfe")
+    with visitor.page.expect_navigation():
+        keyboard.press("Enter")
+    expect(visitor.main.locator("li.service-card")).to_have_count(1)
+    expect(visitor.main.locator("li.service-card")).to_contain_text("18 € je Stunde")
+    assert visitor.scroll_width() <= PHONE

@@ -27,6 +27,8 @@ def test_the_contact_point_logs_in_through_the_form_and_lands_at_its_desk(
     assert response.status_code == 302
     landing = browser.session.get(browser.base_url + "/dashboard", timeout=30)
     assert landing.status_code == 200 and landing.url.endswith("/regions/lippetal/desk")
+    # Its menu leads to its desk, to nothing inside a ring.
+    assert 'href="/desk"' in landing.text and 'href="/market"' not in landing.text
     for ring_page in ("/market", "/members", "/exchanges", f"/members/{region_scene.anna.id}",
                       "/coordination", "/statements", "/help-requests", "/profile"):
         assert browser.get(ring_page).status_code == 403, ring_page
