@@ -44,6 +44,7 @@ from tauschring.members.models import Member
 from tauschring.notifications.models import Notification
 from tauschring.office.numbers import number_unnumbered
 from tauschring.rings.models import Ring
+from tauschring.search.talents import reindex as reindex_talents
 
 FORMAT = "tauschring-ring-export"
 VERSION = 2
@@ -161,6 +162,7 @@ def import_ring(session: Session, data: dict, *, password_hash: str | None = Non
         if rows[name]:
             session.execute(model.__table__.insert(), rows[name])
     _reset_id_sequences(session)
+    reindex_talents(session, ring["id"])  # inserted without the ORM: the search index
     _check_audit(session, ring["id"])
     number_unnumbered(session, ring["id"])  # member numbers, in the order they joined
     auditlog.record(session, ring_id=ring["id"], actor_id=None, action="ring.import",

@@ -189,3 +189,23 @@ def _index_talents(session: Session, _context) -> None:
                            {"id": talent.id, "title": stemmed(talent.title),
                             "body": stemmed(talent.description)})
 
+
+
+def reindex(session: Session, ring_id: int | None = None) -> int:
+    """SQLite: index the talents of a ring (or of all rings) anew, for talents
+    written without the ORM (a ring moved in by `import-ring`). The number indexed."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return 0
+    table = Talent.__table__
+    statement = table.select()
+    if ring_id is not None:
+        statement = statement.where(table.c.ring_id == ring_id)
+    rows = connection.execute(statement).mappings().all()
+    for row in rows:
+        connection.execute(text("DELETE FROM talent_search WHERE rowid = :id"), {"id": row["id"]})
+        connection.execute(text("INSERT INTO talent_search (rowid, title, body) "
+                                "VALUES (:id, :title, :body)"),
+                           {"id": row["id"], "title": stemmed(row["title"]),
+                            "body": stemmed(row["description"])})
+    return len(rows)

@@ -13,6 +13,7 @@ from tauschring.actors import Actor
 from tauschring.db import atomic, db
 from tauschring.market import service as market
 from tauschring.market.models import Category, Talent
+from tauschring.search import talents as search
 from tests.support.pages import Pages
 
 TALENTS = [
@@ -100,3 +101,19 @@ def test_the_market_page_and_the_api_rank_the_same_way(talents, world, http, app
         page = browser.client.get("/market", query_string={"q": q}).text
         titles = [html.unescape(t) for t in CARD_TITLE.findall(page)]
         assert titles and titles[0] == first, (q, titles)
+
+
+def test_talents_written_without_the_orm_are_found_after_a_reindex(talents):
+    """As `import-ring` writes them (it reindexes the ring it moved in)."""
+    ring, ids = talents
+
+    def insert(session):
+        row = session.execute(sa.select(Talent.__table__).where(
+            Talent.id == ids["Kuchen backen"])).mappings().one()
+        values = {**row, "id": 900, "title": "Marmelade einkochen"}
+        session.execute(Talent.__table__.insert(), [values])
+    atomic(insert)
+    engine = db.session.get_bind().dialect.name
+    assert found(ring, "Marmeladen") == ([] if engine == "sqlite" else ["Marmelade einkochen"])
+    atomic(search.reindex, ring.id)
+    assert found(ring, "Marmeladen") == ["Marmelade einkochen"]
