@@ -30,6 +30,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from tests.ops.deploy_support import (
     CADDY,
@@ -44,6 +45,7 @@ from tests.ops.deploy_support import (
     stop,
     wait_until_answering,
 )
+from tests.support.databases import postgres_database, require_postgres
 
 COMMAND = Path(sys.executable).with_name("tauschring")
 CLIENT = "127.0.0.7"   # the visitor's address; the proxy talks to the app from 127.0.0.1
@@ -318,3 +320,65 @@ def test_the_cron_jobs_name_the_installed_command_and_existing_commands():
         commands.add(name)
     assert commands == {"backup", "tar", "exchanges auto-confirm", "fees charge", "audit",
                         "mail send"}
+
+
+def test_serve_hands_the_proxy_headers_to_the_app_when_proxies_is_set(instance):
+    """waitress drops X-Forwarded-* unless told otherwise; with [server] proxies = 1
+    `tauschring serve` keeps them for the app, which believes the last entry. (Here the
+    test plays the proxy; no nginx needed.)"""
+    before = len(login_failure_addresses(instance["database"]))
+    status, _, body, _ = request(
+        instance["port"], "/api/v1/tokens", host="127.0.0.1", method="POST",
+        body=json.dumps({"email": "karin@example.org", "password": "wrong-password"}).encode(),
+        headers={"Content-Type": "application/json",
+                 "X-Forwarded-For": f"{MADE_UP}, 198.51.100.7"})
+    assert status == 401, body
+    assert login_failure_addresses(instance["database"])[before:] == ["198.51.100.7"]
+
+
+def test_serve_with_worker_processes_behind_a_proxy_sees_the_client(tmp_path):
+    """`serve --workers 2` (gunicorn, PostgreSQL) with [server] proxies = 1: the app
+    believes the proxy's X-Forwarded-For entry as under waitress."""
+    require_postgres()
+    with postgres_database("workers_proxy") as url:
+        port = free_port()
+        config = tmp_path / "tauschring.toml"
+        config.write_text(f"""
+[database]
+url = "{url}"
+[server]
+host = "127.0.0.1"
+port = {port}
+base_url = "https://{HOST}"
+trusted_hosts = ["{HOST}", "127.0.0.1"]
+proxies = 1
+instance_path = "{tmp_path}/instance"
+""")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TAUSCHRING_")}
+        env["TAUSCHRING_CONFIG"] = str(config)
+        done = subprocess.run([str(COMMAND), "init"], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        log = open(tmp_path / "serve.log", "w")
+        server = subprocess.Popen([str(COMMAND), "serve", "--workers", "2"], cwd=tmp_path,
+                                  env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_until_answering(port, server)
+            status, _, body, _ = request(
+                port, "/api/v1/tokens", host=HOST, method="POST",
+                body=json.dumps({"email": "nobody@example.org", "password": "wrong"}).encode(),
+                headers={"Content-Type": "application/json",
+                         "X-Forwarded-For": f"{MADE_UP}, 198.51.100.8",
+                         "X-Forwarded-Proto": "https"})
+            assert status == 401, body
+        finally:
+            stop(server)
+            log.close()
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        try:
+            with engine.connect() as conn:
+                addresses = conn.execute(sa.text("SELECT remote_addr FROM login_failures")
+                                         ).scalars().all()
+        finally:
+            engine.dispose()
+        assert addresses == ["198.51.100.8"]
