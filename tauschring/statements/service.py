@@ -12,11 +12,12 @@ not even that the account exists (NotFound).
 
 from __future__ import annotations
 
-import io
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import IO
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -234,14 +235,23 @@ def file_name(statement: Statement, fmt: str, *, with_holder: bool = False) -> s
 def all_statements_zip(session: Session, actor: Actor, year: int,
                        formats: tuple[str, ...] = FORMATS) -> bytes:
     """A ZIP with every account's statement of the year, as CSV and PDF
-    (coordinators only). Built in memory, one statement at a time: fine for
-    rings of up to about a thousand accounts."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    (coordinators only), as bytes."""
+    with all_statements_zip_file(session, actor, year, formats) as archive:
+        return archive.read()
+
+
+def all_statements_zip_file(session: Session, actor: Actor, year: int,
+                            formats: tuple[str, ...] = FORMATS) -> IO[bytes]:
+    """The same ZIP as a file at its start, for the doors to send: one statement
+    at a time goes in, and past 16 MB the file is on disk, not in memory, so a
+    ring of thousands of members costs no more memory than a small one."""
+    spool = tempfile.SpooledTemporaryFile(max_size=16 * 2**20)   # noqa: SIM115 - returned
+    with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for item in statements_of_ring(session, actor, year):
             for fmt in formats:
                 archive.writestr(file_name(item, fmt, with_holder=True), render(item, fmt))
-    return buffer.getvalue()
+    spool.seek(0)
+    return spool
 
 
 def zip_filename(ring: Ring, year: int) -> str:

@@ -20,9 +20,10 @@ bp = Blueprint("statements", __name__)
 MIMETYPES = {"csv": "text/csv", "pdf": "application/pdf", "zip": "application/zip"}
 
 
-def _send(data: bytes, fmt: str, filename: str):
-    response = send_file(BytesIO(data), mimetype=MIMETYPES[fmt], as_attachment=True,
-                         download_name=filename)
+def _send(data, fmt: str, filename: str):
+    """Bytes or an open file (the ZIP) as a download."""
+    response = send_file(BytesIO(data) if isinstance(data, bytes) else data,
+                         mimetype=MIMETYPES[fmt], as_attachment=True, download_name=filename)
     # Balances and names of members: not for shared caches.
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -67,6 +68,6 @@ def download(account_id, year, fmt):
 def all_statements(year):
     chosen = request.args.get("format")
     formats = (chosen,) if chosen in service.FORMATS else service.FORMATS
-    data = service.all_statements_zip(db.session, current_actor(), year, formats)
+    archive = service.all_statements_zip_file(db.session, current_actor(), year, formats)
     ring = db.session.get(Ring, current_user.ring_id)
-    return _send(data, "zip", service.zip_filename(ring, year))
+    return _send(archive, "zip", service.zip_filename(ring, year))

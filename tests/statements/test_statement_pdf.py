@@ -5,9 +5,13 @@ each member's file holds that member's statement and nobody else's."""
 from __future__ import annotations
 
 import io
+import os
 import re
+import subprocess
+import sys
 import zipfile
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from flask_babel import force_locale
 from pypdf import PdfReader
@@ -20,6 +24,8 @@ from tauschring.statements.render import hours, statement_pdf
 from tauschring.statements.statement import Statement, StatementLine
 from tauschring.statements.years import ChainHead
 from tests.support.statements import flat, pdf_text
+
+COMMAND = Path(sys.executable).with_name("tauschring")
 
 DAY = {"de": r"\d\d\.\d\d\.\d{4}", "en": r"[A-Z][a-z]{2} \d{1,2}, \d{4}"}
 
@@ -176,3 +182,25 @@ def test_count_statements_says_how_many_files_the_run_writes(history, tmp_path):
         written = service.write_statements(db.session, history.ring.id, year,
                                            tmp_path / str(year), "csv")
         assert service.count_statements(db.session, coordinator, year) == len(written)
+
+
+def test_the_command_writes_every_pdf_with_two_workers(history, database_url, tmp_path):
+    coordinator = history.coordinator.actor
+    expected = {s.account_id: s for s in service.statements_of_ring(db.session, coordinator,
+                                                                    2024)}
+    db.session.remove()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TAUSCHRING_")}
+    env["TAUSCHRING_DATABASE_URL"] = database_url
+    out = tmp_path / "pdf"
+    done = subprocess.run([str(COMMAND), "statements", "--ring", history.ring.slug, "--year",
+                           "2024", "--out", str(out), "--workers", "2"], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"wrote {len(expected)} statements to {out}"
+    files = sorted(out.iterdir())
+    assert [int(p.name.split("-")[2]) for p in files] == sorted(expected)
+    for path in files:
+        found = expected[int(path.name.split("-")[2])]
+        text = flat(pdf_text(path.read_bytes()))
+        numbers = [int(n) for n in re.findall(f"{DAY[found.language]} (\\d+) ", text)]
+        assert numbers == [line.transfer_id for line in found.lines], path.name
