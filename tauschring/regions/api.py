@@ -262,3 +262,136 @@ def report_csv(slug, year):
 def report_pdf(slug, year):
     """The region's figures as PDF (the contact point, admins)"""
     return _report(slug, year, "pdf")
+
+
+# --- asking for help -----------------------------------------------------------------------
+
+class HelpRequestIn(ma.Schema):
+    need = Text(required=True, validate=ma.validate.Length(min=1, max=regions.TEXT_MAX))
+    postcode = Text(validate=ma.validate.Length(max=10))
+    place = Text(validate=ma.validate.Length(max=120))
+    name = Text(validate=ma.validate.Length(max=120))
+    email = Text(validate=ma.validate.Length(max=254))
+    phone = Text(validate=ma.validate.Length(max=40))
+    language = Text(validate=ma.validate.OneOf(("de", "en")))
+    consent = ma.fields.Boolean(required=True, metadata={
+        "description": "that the contact point keeps the contact details until "
+                       "retain_until to answer, and passes the request on"})
+
+
+class HelpRequestReceipt(ma.Schema):
+    id = ma.fields.Integer()
+    state = Text()
+    retain_until = ma.fields.Date()
+
+
+class HelpRequestOut(ma.Schema):
+    id = ma.fields.Integer()
+    need = Text()
+    postcode = Text()
+    place = Text()
+    name = Text()
+    email = Text()
+    phone = Text()
+    state = Text(metadata={"description": "new, forwarded or closed"})
+    ring = Text(allow_none=True, metadata={"description": "the slug of the ring it went to"})
+    service_id = ma.fields.Integer(allow_none=True)
+    forward_note = Text()
+    outcome = Text()
+    talent_id = ma.fields.Integer(allow_none=True)
+    created_at = ma.fields.AwareDateTime()
+    forwarded_at = ma.fields.AwareDateTime(allow_none=True)
+    answered_at = ma.fields.AwareDateTime(allow_none=True)
+    closed_at = ma.fields.AwareDateTime(allow_none=True)
+    retain_until = ma.fields.Date()
+    contact_deleted = ma.fields.Boolean()
+
+
+class HelpRequestsOut(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(HelpRequestOut))
+
+
+class HelpRequestsArgs(ma.Schema):
+    state = Text(validate=ma.validate.OneOf(("new", "forwarded", "closed")))
+
+
+class ForwardIn(ma.Schema):
+    ring = Text(validate=ma.validate.Length(max=60), metadata={"description": "a ring's slug"})
+    service_id = ma.fields.Integer(validate=ma.validate.Range(min=1, max=2**31 - 1))
+    note = Text(validate=ma.validate.Length(max=regions.TEXT_MAX))
+
+
+class OutcomeIn(ma.Schema):
+    outcome = Text(required=True, validate=ma.validate.Length(min=1, max=regions.TEXT_MAX))
+
+
+def help_view(request) -> dict:
+    return {"id": request.id, "need": request.need, "postcode": request.postcode,
+            "place": request.place, "name": request.name, "email": request.email,
+            "phone": request.phone, "state": request.state,
+            "ring": request.ring.slug if request.ring else None,
+            "service_id": request.service_id, "forward_note": request.forward_note,
+            "outcome": request.outcome, "talent_id": request.talent_id,
+            "created_at": request.created_at, "forwarded_at": request.forwarded_at,
+            "answered_at": request.answered_at, "closed_at": request.closed_at,
+            "retain_until": request.retain_until,
+            "contact_deleted": request.contact_deleted_at is not None}
+
+
+@blp.route("/regions/<slug>/help-requests", methods=["POST"])
+@write
+@blp.arguments(HelpRequestIn)
+@blp.response(201, HelpRequestReceipt)
+def ask_for_help(data, slug):
+    """Ask the region's contact point for help (public; needs consent and an e-mail
+    address or a phone number). The asker gets a mail at each step."""
+    data.setdefault("language", str(get_locale() or "de"))
+    request = regions.ask_for_help(db.session, slug, **data)
+    return {"id": request.id, "state": request.state, "retain_until": request.retain_until}
+
+
+@blp.route("/regions/<slug>/help-requests", methods=["GET"])
+@desk_only
+@blp.arguments(HelpRequestsArgs, location="query")
+@blp.response(200, HelpRequestsOut)
+def list_help_requests(args, slug):
+    """The region's requests for help, newest first (the contact point, admins)"""
+    return {"items": [help_view(r) for r in regions.help_requests(
+        db.session, current_actor(), slug, state=args.get("state"))]}
+
+
+@blp.route("/regions/<slug>/help-requests/<int:request_id>/forward", methods=["POST"])
+@write
+@desk_only
+@blp.arguments(ForwardIn)
+@blp.response(200, HelpRequestOut)
+def forward_help_request(data, slug, request_id):
+    """Pass a request on to a ring of the region (`ring`) or a service (`service_id`)"""
+    return help_view(regions.forward_help_request(
+        db.session, current_actor(), slug, request_id, ring_slug=data.get("ring"),
+        service_id=data.get("service_id"), note=data.get("note", "")))
+
+
+@blp.route("/regions/<slug>/help-requests/<int:request_id>/outcome", methods=["POST"])
+@write
+@desk_only
+@blp.arguments(OutcomeIn)
+@blp.response(200, HelpRequestOut)
+def record_outcome(data, slug, request_id):
+    """Record what came of a request; it is closed"""
+    return help_view(regions.record_outcome(db.session, current_actor(), slug, request_id,
+                                            outcome=data["outcome"]))
+
+
+def _coordinator(session, actor, **_ids) -> None:
+    actor.require_coordinator()
+
+
+@blp.route("/help-requests", methods=["GET"])
+@may(_coordinator)
+@blp.response(200, HelpRequestsOut)
+def ring_help_requests():
+    """Requests for help the region's contact point passed on to the caller's ring
+    (its coordinators)"""
+    return {"items": [help_view(r) for r in regions.ring_help_requests(
+        db.session, current_actor())]}

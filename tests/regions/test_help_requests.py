@@ -18,7 +18,7 @@ from tauschring.regions.models import HelpRequest
 
 
 def _mails_to(address: str) -> list[OutgoingMail]:
-    db.session.expire_all()
+    db.session.rollback()  # a fresh look: what the server committed since
     return list(db.session.scalars(select(OutgoingMail).where(
         OutgoingMail.to_address == address).order_by(OutgoingMail.id)))
 
@@ -113,3 +113,41 @@ def test_only_the_regions_rings_and_services_can_receive_a_request(region_scene,
     atomic(regions.forward_help_request, scene.contact_actor, scene.slug, request_id,
            service_id=service_id)
     assert "Seniorenbüro Talheim" in _mails_to("hilde@example.org")[-1].body
+
+
+def test_the_lotsenfunktion_through_the_api(region_scene, http, problem):
+    scene = region_scene
+    problem(http.post(f"/api/v1/regions/{scene.slug}/help-requests",
+                      json={"need": "Hilfe im Garten", "email": "g@example.org",
+                            "consent": False}), 422, field="consent")
+    asked = http.post(f"/api/v1/regions/{scene.slug}/help-requests",
+                      json={"need": "Hilfe im Garten", "postcode": "33649",
+                            "email": "g@example.org", "consent": True},
+                      headers={"Accept-Language": "en"})
+    assert asked.status_code == 201, asked.text
+    request_id = asked.json()["id"]
+    assert asked.json()["state"] == "new" and "email" not in asked.json()
+    assert "request for help" in _mails_to("g@example.org")[0].subject  # in English
+
+    desk = http.token_for(scene.contact.email, "correct horse battery")
+    listed = http.get(f"/api/v1/regions/{scene.slug}/help-requests", token=desk).json()
+    assert [item["id"] for item in listed["items"]] == [request_id]
+    problem(http.post(f"/api/v1/regions/{scene.slug}/help-requests/{request_id}/forward",
+                      token=desk, json={}), 422, field="target")
+    forwarded = http.post(f"/api/v1/regions/{scene.slug}/help-requests/{request_id}/forward",
+                          token=desk, json={"ring": "talheim"})
+    assert forwarded.status_code == 200 and forwarded.json()["ring"] == "talheim"
+
+    otto = http.token(scene.coordinator_b)
+    seen = http.get("/api/v1/help-requests", token=otto).json()["items"]
+    assert [item["email"] for item in seen] == ["g@example.org"]
+    assert http.get("/api/v1/help-requests",
+                    token=http.token(scene.coordinator_a)).json()["items"] == []
+    problem(http.get("/api/v1/help-requests", token=http.token(scene.anna)), 403)
+
+    closed = http.post(f"/api/v1/regions/{scene.slug}/help-requests/{request_id}/outcome",
+                       token=desk, json={"outcome": "Der Tauschring hilft."})
+    assert closed.status_code == 200 and closed.json()["state"] == "closed"
+    problem(http.post(f"/api/v1/regions/{scene.slug}/help-requests/{request_id}/outcome",
+                      token=desk, json={"outcome": "noch einmal"}), 409)
+    assert len(_mails_to("g@example.org")) == 3
