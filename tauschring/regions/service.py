@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from tauschring.actors import Actor
@@ -310,8 +310,10 @@ def find_services(session: Session, region: Region, *, postcode: str | None = No
         statement = statement.where(FamilyService.kind == kind)
     if postcode and postcode.strip():
         # A service without postcodes serves the whole region.
+        # Whole postcodes only: "3360" finds no service of 33602.
+        listed = literal(",").concat(FamilyService.postcodes).concat(",")
         statement = statement.where(or_(FamilyService.postcodes == "",
-                                        contains(FamilyService.postcodes, postcode.strip())))
+                                        contains(listed, f",{postcode.strip()},")))
     statement = statement.where(every_word(q, FamilyService.name, FamilyService.description,
                                            FamilyService.places))
     return list(session.scalars(statement))

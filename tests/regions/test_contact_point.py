@@ -135,3 +135,17 @@ def test_the_figures_count_members_exchanges_and_answered_requests(region_scene,
         assert name not in text
     pdf = http.get(f"/api/v1/regions/lippetal/report/{year}.pdf", token=_token(http, scene))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_the_contact_point_changes_its_password_and_other_sessions_end(region_scene,
+                                                                     live_server):
+    first = Browser(live_server.application_url)
+    assert first.log_in(region_scene.contact.email, PASSWORD).status_code == 302
+    second = Browser(live_server.application_url)
+    assert second.log_in(region_scene.contact.email, PASSWORD).status_code == 302
+    changed = first.submit("/password", {"current_password": PASSWORD,
+                                         "new_password": "ein neues langes Passwort",
+                                         "new_password_again": "ein neues langes Passwort"})
+    assert changed.status_code == 302
+    assert first.get("/regions/lippetal/desk").status_code == 200
+    assert second.get("/regions/lippetal/desk").status_code == 302  # to the log-in

@@ -42,6 +42,7 @@ def test_the_directory_is_searchable_by_postcode_kind_and_words(region_scene, ht
                           "Haushaltshilfe Müller", "Erziehungsberatung Lippe"}
     # A service without postcodes serves the whole region.
     assert names(postcode="33649") == {"Seniorenbüro Talheim", "Erziehungsberatung Lippe"}
+    assert names(postcode="3360") == {"Erziehungsberatung Lippe"}  # whole postcodes only
     assert names(kind="childcare") == {"Familienzentrum Arche"}
     assert names(q="haushaltshilfe") == {"Haushaltshilfe Müller"}
     response = http.get(f"/api/v1/regions/{region_scene.slug}/services")
