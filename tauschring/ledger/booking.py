@@ -269,7 +269,7 @@ def _open_account(accounts: dict, ring_id: int, account_id: int, field: str):
 # --- group commit --------------------------------------------------------------------
 
 IDLE_SECONDS = 30  # a queue's connection unused this long goes back to the pool
-LEAD_ROUNDS = 6    # groups one leader books in a row before it hands the lead on
+LEAD_ROUNDS = 3    # groups one leader books in a row before it hands the lead on
 GATHER_SECONDS = 0.002  # at most, after a group of several, for as many to come back
 
 
@@ -288,6 +288,7 @@ class BookingQueue:
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
         self._expect = 0  # the leader gathers a group this big (0: not gathering)
+        self._gather = GATHER_SECONDS  # for at most this long
         self._pending: list[_Waiter] = []
         self._busy = False
         self._connection: Connection | None = None
@@ -350,29 +351,33 @@ class BookingQueue:
             # group of several, a moment for them makes the next group bigger -- one
             # commit for all of them, rather than every other group half of them.
             # (Not counting this thread's own caller: it is still here, leading.)
-            gather = round_no < LEAD_ROUNDS and len(batch) > 1
-            successor, stop = None, False
+            gather, released = len(batch) > 1, False
             with self._lock:
                 if gather:
                     self._expect = len(batch) + len(self._pending) - (own in batch)
                 elif not self._pending:
-                    self._busy, stop = False, True  # from now on a newcomer leads
-                elif round_no == LEAD_ROUNDS:
-                    successor = self._pending[0]
+                    self._busy, released = False, True  # a newcomer leads from now on
             for waiter in batch:
                 waiter.done.set()
-            if successor is not None:  # the next group is led by its first waiter
-                successor.done.set()
-                return
-            if stop:
-                return
+            if released:
+                return  # a newcomer may lead already: nothing here is ours any more
             with self._lock:
                 if gather:
-                    self._arrived.wait_for(lambda: len(self._pending) >= self._expect,
-                                           timeout=GATHER_SECONDS)
+                    # As long as they do come back in time; callers that take longer
+                    # (HTTP clients) soon make the wait short.
+                    came = self._arrived.wait_for(
+                        lambda: len(self._pending) >= self._expect, timeout=self._gather)
+                    self._gather = min(GATHER_SECONDS, self._gather * 2) if came else \
+                        max(GATHER_SECONDS / 16, self._gather / 2)
                     self._expect = 0
+                    if not self._pending:
+                        self._busy = False
                 if not self._pending:
-                    self._busy = False
+                    return
+                if round_no == LEAD_ROUNDS:
+                    # Its own caller has waited long enough: the group gathered is led
+                    # by its first waiter.
+                    self._pending[0].done.set()
                     return
                 batch, self._pending = self._pending, []
 
