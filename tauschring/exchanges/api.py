@@ -15,6 +15,7 @@ from tauschring.exchanges import service as exchanges
 from tauschring.exchanges.models import STATES
 from tauschring.limits import ID_MAX
 from tauschring.notifications import service as notifications
+from tauschring.office.proxies import helper_ids
 from tauschring.paging import page_of
 
 blp = Blueprint("exchanges", __name__, url_prefix="/api/v1",
@@ -66,6 +67,9 @@ class EventOut(ma.Schema):
     minutes = Int(allow_none=True)
     transfer_id = Int(allow_none=True)
     at = ma.fields.AwareDateTime()
+    by_id = ma.fields.Function(lambda event: helper_ids(db.session, [event.id]).get(event.id),
+                               metadata={"description": "the helper who acted for actor_id "
+                                                        "(an authorisation), else null"})
 
 
 class ExchangeOut(ma.Schema):

@@ -171,6 +171,15 @@ def helpers_of_events(session: Session, event_ids) -> dict[int, str]:
         .where(ProxyAction.exchange_event_id.in_(ids))).all())
 
 
+def helper_ids(session: Session, event_ids) -> dict[int, int]:
+    """exchange event id -> the id of the helper who acted (events done for someone)."""
+    ids = list(set(event_ids))
+    if not ids:
+        return {}
+    return dict(session.execute(select(ProxyAction.exchange_event_id, ProxyAction.helper_id)
+                                .where(ProxyAction.exchange_event_id.in_(ids))).all())
+
+
 def actions_for(member_id: int):
     """What helpers did for the member, newest first."""
     return select(ProxyAction).where(ProxyAction.member_id == member_id).order_by(

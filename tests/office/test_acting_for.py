@@ -43,6 +43,10 @@ def test_a_helper_confirms_for_a_member_until_it_ends(app, http, scene, problem)
     confirmed = http.post(confirm, token=tokens["Helga Hilfreich"])
     assert confirmed.status_code == 200, confirmed.text
     assert confirmed.json()["state"] == "booked"
+    events = http.get(f"/api/v1/exchanges/{exchange_id}", token=tokens["Bernd Bauer"]
+                      ).json()["events"]
+    assert [(e["action"], e["actor_id"], e["by_id"]) for e in events] == [
+        ("proposed", bernd.id, None), ("confirmed", anna.id, helga.id)]
     anna_account = http.get(f"/api/v1/accounts/{anna.account_id}", token=tokens["Anna Adler"])
     assert anna_account.json()["balance"] == -60
 
