@@ -12,6 +12,7 @@ that in each process.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask, current_app, render_template
@@ -282,6 +283,21 @@ def _sfnt(tables: dict[str, bytes]) -> bytes:
         body.append(padded)
         offset += len(padded)
     return header + b"".join(directory) + b"".join(body)
+
+
+@contextmanager
+def collector_paused():
+    """Python's cycle collector off while a document is drawn: its thousands of
+    small objects (elements, lines) would make it run again and again for nothing."""
+    import gc
+
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 class Element:

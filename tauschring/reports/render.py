@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from flask_babel import force_locale, format_date, gettext
 
-from tauschring.pdf import render_pdf_tagged
+from tauschring.pdf import collector_paused, render_pdf_tagged
 from tauschring.reports.paper import report_pdf_bytes
 from tauschring.statements.render import BOM, csv_delimiter, csv_text, hours, slug
 
@@ -127,7 +127,7 @@ def report_csv(report: dict) -> bytes:
 def report_pdf(report: dict) -> bytes:
     """The report on A4, a tagged PDF drawn directly (paper.py): well under a second
     for a ring of a thousand members."""
-    with force_locale(report["language"]):
+    with force_locale(report["language"]), collector_paused():
         return report_pdf_bytes(report, template_context(report))
 
 

@@ -17,7 +17,7 @@ import unicodedata
 
 from flask_babel import force_locale, format_date, gettext
 
-from tauschring.pdf import render_pdf_tagged
+from tauschring.pdf import collector_paused, render_pdf_tagged
 from tauschring.statements.paper import statement_pdf_bytes
 from tauschring.statements.statement import Statement
 
@@ -83,7 +83,7 @@ def statement_csv(statement: Statement) -> bytes:
 def statement_pdf(statement: Statement) -> bytes:
     """The statement on A4 in the holder's language: a tagged PDF drawn directly
     (paper.py), a few milliseconds a page."""
-    with force_locale(statement.language):
+    with force_locale(statement.language), collector_paused():
         return statement_pdf_bytes(statement)
 
 
