@@ -130,9 +130,11 @@ def start():
     output = keys["StandardOutput"].removeprefix("append:")
     os.makedirs(os.path.dirname(output), exist_ok=True)
     seen = os.path.getsize(output) if os.path.exists(output) else 0
-    with open(output, "a") as out:
+    journal = os.path.join(root, "journal.log")   # StandardError=journal
+    assert keys["StandardError"] == "journal"
+    with open(output, "a") as out, open(journal, "a") as errors:
         process = subprocess.Popen(keys["ExecStart"].split(), cwd=keys["WorkingDirectory"],
-                                   env=env, stdout=out, stderr=subprocess.STDOUT,
+                                   env=env, stdout=out, stderr=errors,
                                    start_new_session=True)
     open(pidfile, "w").write(str(process.pid))
     deadline = time.monotonic() + 90

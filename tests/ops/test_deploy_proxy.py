@@ -249,6 +249,7 @@ def test_the_systemd_unit_starts_the_installed_command_as_its_own_user(tmp_path)
     assert service["User"] == "tauschring" and service["Group"] == "tauschring"
     assert service["Environment"] == "TAUSCHRING_CONFIG=/etc/tauschring/tauschring.toml"
     assert service["StandardOutput"] == "append:/var/log/tauschring/tauschring.log"
+    assert service["StandardError"] == "journal"
     assert "WantedBy=multi-user.target" in unit
     analyze = shutil.which("systemd-analyze")
     if analyze is None:
