@@ -111,7 +111,7 @@ class ServiceForm(FlaskForm):
     postcodes = StringField(_l("Postcodes served (separated by commas; empty: the whole "
                                "region)"), filters=[_strip], validators=[Length(max=2000)])
     contact = StringField(_l("Contact"), filters=[_strip], validators=[Length(max=300)])
-    hours = StringField(_l("Hours"), filters=[_strip], validators=[Length(max=300)])
+    hours = StringField(_l("Opening hours"), filters=[_strip], validators=[Length(max=300)])
     cost = SelectField(_l("Cost"), choices=[choice(c, regions.COST_NAMES[c]) for c in COSTS])
     price_note = StringField(_l("Price note"), filters=[_strip], validators=[Length(max=300)])
     accessibility = StringField(_l("Accessibility"), filters=[_strip],
@@ -163,7 +163,7 @@ class RegionForm(FlaskForm):
     description = TextAreaField(_l("About the region"), filters=[_strip],
                                 validators=[Length(max=regions.TEXT_MAX)])
     contact_address = StringField(_l("Address"), filters=[_strip], validators=[Length(max=200)])
-    contact_hours = StringField(_l("Hours"), filters=[_strip], validators=[Length(max=200)])
+    contact_hours = StringField(_l("Opening hours"), filters=[_strip], validators=[Length(max=200)])
     contact_phone = TelField(_l("Phone"), filters=[_strip], validators=[Length(max=40)])
     contact_email = EmailField(_l("E-mail address"), filters=[_strip],
                                validators=[Length(max=254)])
