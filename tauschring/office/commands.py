@@ -65,6 +65,9 @@ def commands(in_app) -> list[click.Command]:
                                               email_others=not no_email))
         if run.letters_pdf:
             Path(out).write_bytes(run.letters_pdf)
-        click.echo(f"wrote {run.letters} letters to {out}; queued {run.mails} e-mails")
+            click.echo(f"wrote {run.letters} letters to {out}")
+        else:
+            click.echo("nobody gets letters by post: no file written")
+        click.echo(f"queued {run.mails} e-mails, each with its PDF")
 
     return [slips, letters]

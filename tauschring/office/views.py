@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import get_locale, ngettext, to_user_timezone
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -299,7 +310,17 @@ def _act_for(member_id: int, action: str, *args, done: str):
 
 @bp.app_template_global("member_number")
 def member_number(member_id: int) -> int | None:
-    """The member's number, shown beside the name on profiles and lists."""
+    """The member's number, shown beside the name on profiles and lists: the
+    reader's ring's numbers are read once per request."""
+    if not has_request_context():  # e.g. the newsletter made at the command line
+        return numbers.number_of(db.session, member_id)
+    known = g.get("member_numbers")
+    if known is None:
+        ring_id = current_user.ring_id if current_user.is_authenticated else None
+        known = g.member_numbers = {row.id: row.number for row in
+                                    numbers.ring_numbers(db.session, ring_id)} if ring_id else {}
+    if member_id in known:
+        return known[member_id]
     return numbers.number_of(db.session, member_id)
 
 

@@ -133,3 +133,26 @@ def test_the_others_get_an_email_with_their_pdf_attached(world, app):
     assert attached[0].get_content().startswith(b"%PDF")
     assert not db.session.scalars(select(OutgoingMail).where(
         OutgoingMail.member_id == anna.id)).all()  # Anna gets her letter instead
+
+
+def test_the_letters_command(world, app, database_url, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from tauschring.cli import main
+
+    ring = world.ring("lindenhof")
+    anna = world.member(ring, "Anna Adler")
+    world.member(ring, "Dora Dorn")
+    atomic(set_postal_choice, anna.actor, anna.id, by_post=True,
+           address=ADDRESSES["Anna Adler"])
+    db.session.remove()
+    monkeypatch.setenv("TAUSCHRING_DATABASE_URL", database_url)
+    out = tmp_path / "briefe.pdf"
+    result = CliRunner().invoke(main, ["letters", "--ring", "lindenhof", "--kind", "newsletter",
+                                       "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "wrote 1 letters" in result.output and "queued 1 e-mails" in result.output
+    assert "Lindenweg 3" in pypdf.PdfReader(out).pages[0].extract_text()
+    refused = CliRunner().invoke(main, ["letters", "--ring", "nirgendwo", "--kind", "notice",
+                                        "--out", str(out)])
+    assert refused.exit_code != 0 and "nirgendwo" in refused.output
