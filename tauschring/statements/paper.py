@@ -42,7 +42,7 @@ def hours(minutes: int, *, signed: bool = False) -> str:
 def wrap(text: str, width: float, size: float, style: str = "regular") -> list[str]:
     """Lines of `text` no wider than `width`: broken between words, and inside a
     word that is wider than a whole line."""
-    face = font(style)
+    face, text = font(style), str(text)
     if face.width(text, size) <= width:
         return [text]
     lines, line = [], ""
