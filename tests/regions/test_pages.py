@@ -98,3 +98,36 @@ def test_the_admin_makes_a_region_adds_rings_and_appoints_its_contact_point(
     # A coordinator is no admin here.
     karin = _logged_in(live_server, world.coordinator(ring_a))
     assert karin.get("/admin/regions").status_code == 403
+
+
+def test_a_coordinator_posts_a_passed_on_request_in_the_rings_market(region_scene,
+                                                                      live_server):
+    from sqlalchemy import select
+
+    from tauschring.db import atomic, db
+    from tauschring.market.models import Category, Talent
+    from tauschring.regions import service as regions
+
+    scene = region_scene
+    request = atomic(regions.ask_for_help, scene.slug, need="Wer liest meinem Vater vor?",
+                     email="leser@example.org", consent=True)
+    atomic(regions.forward_help_request, scene.contact_actor, scene.slug, request.id,
+           ring_slug="talheim")
+    otto = _logged_in(live_server, scene.coordinator_b)
+    assert "Wer liest meinem Vater vor?" in otto.get("/help-requests").text
+    page = f"/help-requests/{request.id}"
+    assert "leser@example.org" in otto.get(page).text
+    category = db.session.scalar(select(Category.id).where(
+        Category.ring_id == scene.ring_b.id, Category.slug == "sonstiges"))
+    assert otto.submit(f"{page}/post", {"title": "", "category": str(category)},
+                       form_on=page).status_code == 422
+    posted = otto.submit(f"{page}/post", {"title": "Vorlesen für einen Senior",
+                                          "category": str(category)}, form_on=page)
+    assert posted.status_code == 302 and "/talents/" in posted.headers["Location"]
+    db.session.rollback()
+    talent = db.session.scalar(select(Talent).where(Talent.title == "Vorlesen für einen Senior"))
+    assert (talent.kind, talent.ring_id, talent.description) == (
+        "request", scene.ring_b.id, "Wer liest meinem Vater vor?")
+    # Sonnenberg's coordinator does not see it at all.
+    karin = _logged_in(live_server, scene.coordinator_a)
+    assert karin.get(page).status_code == 404
