@@ -8,8 +8,9 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 
-from tauschring.db import db, utcnow
+from tauschring.db import atomic, db, utcnow
 from tauschring.errors import DomainError
 from tauschring.market import service as market
 from tauschring.market.forms import choice
@@ -253,11 +254,9 @@ def desk_service_edit(slug, service_id):
 def desk_service_delete(slug, service_id):
     found = _desk(slug)
     regions.get_service(db.session, found, service_id)
-    form = OutcomeForm()  # any form: it checks the CSRF token
-    if not form.validate_on_submit() and form.csrf_token.errors:
+    if not FlaskForm().validate_on_submit():  # the CSRF token
         abort(400)
     try:
-        from tauschring.db import atomic
         atomic(regions.delete_service, current_actor(), slug, service_id)
     except DomainError as error:
         flash(str(error.message), "error")
