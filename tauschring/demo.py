@@ -110,6 +110,8 @@ def fill_demo() -> list[str]:
         region_lines[:] = fill_demo_region(session, ring, talents, PASSWORD)
         from tauschring.events.demo import fill_demo_ring_life
         fill_demo_ring_life(session, coordinator)
+        from tauschring.office.demo import fill_demo_office
+        region_lines.extend(fill_demo_office(session, members))
         return ring
 
     region_lines: list[str] = []
