@@ -432,17 +432,20 @@ def after_cron(guide: Guide, output: str) -> None:
     finally:
         engine.dispose()
     variables, jobs = cron_jobs(guide.root / "etc/cron.d/tauschring")
-    assert len(jobs) == 6, jobs
+    assert len(jobs) == 9, jobs
     env = guide.env()
     env.update(variables)
     env["PATH"] = f"{guide.bin}:{variables['PATH']}"
-    outputs = []
+    outputs = {}
     for job in jobs:
         done = subprocess.run([variables["SHELL"], "-c", job.replace("\\%", "%")],
                               env=env, capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, f"{job}\n{done.stdout}{done.stderr}"
-        outputs.append(done.stdout + done.stderr)
-    backup, documents, confirm, fees, audit, mail = outputs
+        named = re.search(r"bin/tauschring ([a-z-]+(?: [a-z-]+)?)", job)
+        outputs[named.group(1).split(" --")[0] if named else "tar"] = done.stdout + done.stderr
+    backup, documents, confirm, fees, audit, mail = (outputs[name] for name in (
+        "backup", "tar", "exchanges auto-confirm", "fees charge", "audit", "mail send"))
+    assert {"region forget", "digest send", "digest remind"} <= set(outputs)
     assert "backed up the" in backup and "chain length 1" in backup, backup
     archives = list((guide.root / "var/backups/tauschring").glob("documents-*.tar.gz"))
     assert len(archives) == 1 and documents == "", documents

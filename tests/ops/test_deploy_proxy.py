@@ -319,8 +319,8 @@ def test_the_cron_jobs_name_the_installed_command_and_existing_commands():
             assert match.group(3) in main.commands[name].commands, command
             name += " " + match.group(3)
         commands.add(name)
-    assert commands == {"backup", "tar", "exchanges auto-confirm", "fees charge", "audit",
-                        "mail send"}
+    assert commands == {"backup", "tar", "exchanges auto-confirm", "fees charge",
+                        "region forget", "digest send", "digest remind", "audit", "mail send"}
 
 
 def test_serve_hands_the_proxy_headers_to_the_app_when_proxies_is_set(instance):
