@@ -63,6 +63,15 @@ CASES = [
     ("POST", "/api/v1/notifications/read", {"ids": "x"}, {ANON: 401, PENDING: 403}, MEMBER),
     ("POST", "/api/v1/imports/members?dry_run=maybe", "text/csv",
      {ANON: 401, MEMBER: 403, SUSP_COORD: 403}, COORD),
+    # the region's contact point keeps the directory and passes requests for help on
+    ("POST", "/api/v1/regions/{region}/services", {},
+     {ANON: 401, PENDING: 403, MEMBER: 403, COORD: 403, OTHER: 403}, "contact"),
+    ("PATCH", "/api/v1/regions/{region}/services/{service}", {"kind": "x"},
+     {ANON: 401, MEMBER: 403, COORD: 403}, "contact"),
+    ("POST", "/api/v1/regions/{region}/help-requests/{help}/forward", {"ring": 5},
+     {ANON: 401, MEMBER: 403, COORD: 403}, "contact"),
+    ("POST", "/api/v1/regions/{region}/help-requests/{help}/outcome", {},
+     {ANON: 401, MEMBER: 403, COORD: 403}, "contact"),
     # reads whose query is checked: the caller first here too
     ("GET", "/api/v1/accounts?page=0", None, {ANON: 401, MEMBER: 403, SUSP_COORD: 403}, COORD),
     ("GET", "/api/v1/transfers?page=0", None, {MEMBER: 403, SUSPENDED: 403}, COORD),
@@ -71,7 +80,7 @@ CASES = [
     ("GET", "/api/v1/statements/{year}.zip?format=doc", None, {MEMBER: 403}, COORD),
 ]
 # Public (anyone may call them) or without a body to read.
-NOT_CASES = {"Tokens.create_token", "Members.register"}
+NOT_CASES = {"Tokens.create_token", "Members.register", "Regions.ask_for_help"}
 
 
 def case_id(case) -> str:
