@@ -269,80 +269,105 @@ def _open_account(accounts: dict, ring_id: int, account_id: int, field: str):
 # --- group commit --------------------------------------------------------------------
 
 IDLE_SECONDS = 30  # a queue's connection unused this long goes back to the pool
-LEAD_ROUNDS = 3    # groups one leader books in a row before it hands the lead on
+LEAD_ROUNDS = 2    # groups one leader books in a row (its own caller waits meanwhile)
+LEADERS = 1        # groups under way at once, per ring and process
 GATHER_SECONDS = 0.002  # at most, after a group of several, for as many to come back
 
 
 class _Waiter:
-    __slots__ = ("request", "done", "outcome", "lead")
+    __slots__ = ("request", "done", "outcome", "group")
 
     def __init__(self, request: Request):
-        self.request, self.done, self.outcome, self.lead = request, threading.Event(), None, False
+        self.request, self.done, self.outcome = request, threading.Event(), None
+        self.group: list[_Waiter] | None = None  # handed over: lead this group
+
+
+class _Slot:
+    """A leader's place: its connection, kept between groups."""
+
+    __slots__ = ("connection", "last_used", "taken")
+
+    def __init__(self):
+        self.connection: Connection | None = None
+        self.last_used, self.taken = 0.0, False
 
 
 class BookingQueue:
-    """The bookings of one ring in this process, booked in groups (see the module)."""
+    """The bookings of one ring in this process, booked in groups (see the module).
+
+    One group is under way at a time (LEADERS). More could be, each leader on a
+    connection of its own, the next waiting in the database for the ring's lock
+    while one commits; measured on PostgreSQL, two made the groups smaller (each
+    still needs its own commit under the ring's lock) and the rate lower.
+    """
 
     def __init__(self, engine: Engine, ring_id: int, rules: Rules):
         self.engine, self.ring_id, self.rules = engine, ring_id, rules
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
-        self._expect = 0  # the leader gathers a group this big (0: not gathering)
+        self._expect = 0  # a leader gathers a group this big (0: not gathering)
         self._gather = GATHER_SECONDS  # for at most this long
         self._pending: list[_Waiter] = []
-        self._busy = False
-        self._connection: Connection | None = None
-        self._last_used = 0.0
+        self._leaders = 0
+        self._most_leaders = LEADERS
+        self._slots = [_Slot() for _ in range(self._most_leaders)]
         self.batches = self.booked = 0  # for the curious (tests, benchmark)
 
     def submit(self, request: Request) -> dict:
         """Book one request; returns the transfer's fields or raises its refusal."""
-        waiter = _Waiter(request)
-        with self._lock:
-            self._pending.append(waiter)
-            lead = not self._busy
-            self._busy = True
-            if self._expect and len(self._pending) >= self._expect:
-                self._arrived.notify()
-        if not lead:
-            waiter.done.wait()
-            lead = waiter.outcome is None
-        if lead:
-            self._lead(waiter)
-        if isinstance(waiter.outcome, BaseException):
-            raise waiter.outcome
-        return waiter.outcome
+        [outcome] = self._submit([request])
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
 
     def submit_many(self, requests: list[Request]) -> list:
         """Book the requests in one group (with whatever else is waiting), in their
         order; returns each one's transfer fields or refusal (not raised)."""
+        return self._submit(requests)
+
+    def _submit(self, requests: list[Request]) -> list:
         waiters = [_Waiter(request) for request in requests]
+        first = waiters[0]
         with self._lock:
             self._pending.extend(waiters)
-            lead = not self._busy
-            self._busy = True
-            if self._expect and len(self._pending) >= self._expect:
+            lead = self._leaders < self._most_leaders
+            if lead:
+                self._leaders += 1
+                group, self._pending = self._pending, []
+            elif self._expect and len(self._pending) >= self._expect:
                 self._arrived.notify()
         if not lead:
-            # They were queued together, so one leader takes them all; it may be us.
-            waiters[0].done.wait()
-            lead = waiters[0].outcome is None
+            # Queued together, so one leader takes them all, or hands them to us.
+            first.done.wait()
+            group = first.group
+            lead = group is not None
         if lead:
-            self._lead(waiters[0])
+            self._lead(first, group)
         for waiter in waiters:
             waiter.done.wait()
         return [waiter.outcome for waiter in waiters]
 
-    def _lead(self, own: _Waiter) -> None:
-        """Book the waiting group; then, while more wait, the next groups too (up
-        to LEAD_ROUNDS, so its own caller is not kept long): handing the lead to
-        another thread would cost a thread switch per group. Then the first
-        waiter, if any, leads on."""
+    def _lead(self, own: _Waiter, batch: list[_Waiter]) -> None:
+        """Book the group; then, while more wait, the next groups too (up to
+        LEAD_ROUNDS, so its own caller is not kept long): handing the lead to
+        another thread costs a thread switch. Then the group gathered is handed to
+        its first waiter, who leads on."""
         with self._lock:
-            batch, self._pending = self._pending, []
+            slot = next(slot for slot in self._slots if not slot.taken)
+            slot.taken = True
+        try:
+            self._lead_rounds(own, batch, slot)
+        except BaseException:
+            with self._lock:  # not expected: give up the place, let others lead
+                if slot.taken:
+                    slot.taken = False
+                    self._leaders -= 1
+            raise
+
+    def _lead_rounds(self, own: _Waiter, batch: list[_Waiter], slot: _Slot) -> None:
         for round_no in range(1, LEAD_ROUNDS + 1):
             try:
-                outcomes = self._book(batch)
+                outcomes = self._book(batch, slot)
             except BaseException as exc:  # noqa: BLE001 - every waiter must hear of it
                 outcomes = [exc] * len(batch)
             for waiter, outcome in zip(batch, outcomes, strict=True):
@@ -351,16 +376,12 @@ class BookingQueue:
             # group of several, a moment for them makes the next group bigger -- one
             # commit for all of them, rather than every other group half of them.
             # (Not counting this thread's own caller: it is still here, leading.)
-            gather, released = len(batch) > 1, False
+            gather = len(batch) > 1
             with self._lock:
                 if gather:
                     self._expect = len(batch) + len(self._pending) - (own in batch)
-                elif not self._pending:
-                    self._busy, released = False, True  # a newcomer leads from now on
             for waiter in batch:
                 waiter.done.set()
-            if released:
-                return  # a newcomer may lead already: nothing here is ours any more
             with self._lock:
                 if gather:
                     # As long as they do come back in time; callers that take longer
@@ -370,66 +391,82 @@ class BookingQueue:
                     self._gather = min(GATHER_SECONDS, self._gather * 2) if came else \
                         max(GATHER_SECONDS / 16, self._gather / 2)
                     self._expect = 0
-                    if not self._pending:
-                        self._busy = False
                 if not self._pending:
-                    return
-                if round_no == LEAD_ROUNDS:
-                    # Its own caller has waited long enough: the group gathered is led
-                    # by its first waiter.
-                    self._pending[0].done.set()
+                    self._leaders -= 1  # from now on a newcomer leads
+                    slot.taken = False
                     return
                 batch, self._pending = self._pending, []
+                if round_no == LEAD_ROUNDS:
+                    # Its own caller has waited long enough: the group gathered is
+                    # led by its first waiter (who takes over this leader's place).
+                    slot.taken = False
+                    batch[0].group = batch
+                    batch[0].done.set()
+                    return
 
-    def _book(self, batch: list[_Waiter]) -> list:
+    def _book(self, batch: list[_Waiter], slot: _Slot) -> list:
         requests = [w.request for w in batch]
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                connection = self._connect()
+                connection = self._connect(slot)
                 with writer_queue(self.engine), connection.begin():
                     outcomes = book_many(connection, self.ring_id, requests, self.rules,
                                          commit=True)
-                self.batches += 1
-                self.booked += sum(isinstance(o, dict) for o in outcomes)
+                with self._lock:
+                    self.batches += 1
+                    self.booked += sum(isinstance(o, dict) for o in outcomes)
                 return outcomes
             except DBAPIError as exc:
                 if exc.connection_invalidated:
-                    self._release()
+                    self._release(slot)
                 elif not is_retryable(exc):
                     if len(batch) == 1:
                         raise
-                    return [self._alone(w) for w in batch]
+                    return [self._alone(w, slot) for w in batch]
                 if attempt == MAX_ATTEMPTS:
                     raise
                 time.sleep(0.005 * attempt)
             except Exception:
                 if len(batch) == 1:
                     raise
-                return [self._alone(w) for w in batch]
+                return [self._alone(w, slot) for w in batch]
         raise AssertionError("unreachable")
 
-    def _alone(self, waiter: _Waiter):
+    def _alone(self, waiter: _Waiter, slot: _Slot):
         try:
-            return self._book([waiter])[0]
+            return self._book([waiter], slot)[0]
         except Exception as exc:  # noqa: BLE001 - this request's own answer
             return exc
 
-    def _connect(self) -> Connection:
+    def _connect(self, slot: _Slot) -> Connection:
         now = time.monotonic()
-        if self._connection is not None and now - self._last_used > IDLE_SECONDS:
-            self._release()
-        if self._connection is None:
-            self._connection = self.engine.connect().execution_options(**{WRITE: True})
-        self._last_used = now
-        return self._connection
+        if slot.connection is not None and now - slot.last_used > IDLE_SECONDS:
+            self._release(slot)
+        if slot.connection is None:
+            slot.connection = self.engine.connect().execution_options(**{WRITE: True})
+        slot.last_used = now
+        return slot.connection
 
-    def _release(self) -> None:
-        connection, self._connection = self._connection, None
+    @staticmethod
+    def _release(slot: _Slot) -> None:
+        connection, slot.connection = slot.connection, None
         if connection is not None:
             try:
                 connection.close()
             except Exception:  # noqa: BLE001 - it is being dropped anyway
                 pass
+
+    def release_idle(self) -> None:
+        """Give the connections of the places no leader holds back to the pool."""
+        with self._lock:
+            idle = [slot for slot in self._slots if not slot.taken]
+            for slot in idle:
+                slot.taken = True
+        for slot in idle:
+            self._release(slot)
+        with self._lock:
+            for slot in idle:
+                slot.taken = False
 
 
 _queues: dict[tuple[int, int], BookingQueue] = {}
@@ -452,10 +489,7 @@ def _drop_queues_of(engine: Engine) -> None:
         gone = [key for key in _queues if key[0] == id(engine)]
         queues = [_queues.pop(key) for key in gone]
     for queue in queues:
-        with queue._lock:
-            idle = not queue._busy
-        if idle:
-            queue._release()
+        queue.release_idle()
 
 
 def _forget_queues_in_child() -> None:
