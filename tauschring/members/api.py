@@ -55,7 +55,8 @@ class MemberOut(ma.Schema):
     email_visibility = Text()
     phone_visibility = Text()
     address_visibility = Text()
-    number = ma.fields.Function(lambda data: number_of(db.session, data["id"]),
+    number = ma.fields.Function(lambda data: number_of(db.session, data["id"])
+                                if data.get("id") else None,
                                 metadata={"description": "the member number (slips, letters)"})
 
 
