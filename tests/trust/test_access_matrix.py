@@ -227,6 +227,10 @@ def build_scene(world: World) -> tuple[dict, dict]:
         made["event"] = ring_events.create(
             session, karin.actor, title="Tauschtreffen", place="Gemeindehaus",
             starts_at=utcnow() + timedelta(days=7)).id
+        made["booked"] = exchanges.propose(
+            session, bert.actor, provider_id=anna.id, recipient_id=bert.id, minutes=30,
+            description="Vorgelesen", performed_on=utcnow().date()).id
+        exchanges.confirm(session, anna.actor, made["booked"])  # feedback may follow
         from tauschring.documents import service as ring_documents
         from tauschring.documents import storage
         made["document"] = ring_documents.upload(
