@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from tauschring.actors import Actor
 from tauschring.db import utcnow
 from tauschring.emails import checked_email, normalise_email
-from tauschring.errors import Conflict, Forbidden, Invalid, NotFound
+from tauschring.errors import Conflict, Forbidden, Invalid, NotFound, Throttled
 from tauschring.i18n import _l
 from tauschring.market import service as market
 from tauschring.market.models import Category, Talent
@@ -54,6 +54,8 @@ STATE_NAMES = {"new": _l("new"), "forwarded": _l("forwarded"), "closed": _l("clo
 TEXT_MAX = 2000
 LINE_MAX = 300
 POSTCODE_MAX = 10
+# Requests for help a day from one e-mail address or phone number.
+REQUESTS_PER_DAY = 3
 
 
 # --- regions and rings (the admin, or the operator at the command line) ------------
@@ -464,6 +466,7 @@ def ask_for_help(session: Session, region_slug: str, *, need: str, postcode: str
         raise Invalid(_l("Please give a postcode of digits or letters."),
                       code="postcode_invalid", field="postcode")
     now = utcnow()
+    _check_asking_pace(session, region, email, phone, now)
     request = HelpRequest(region_id=region.id, need=_text(need, "need"), postcode=postcode,
                           place=_line(place, "place", 120), name=_line(name, "name", 120),
                           email=email, phone=phone,
@@ -474,6 +477,21 @@ def ask_for_help(session: Session, region_slug: str, *, need: str, postcode: str
     session.flush()
     mails.help_step(session, request, region, "help_received")
     return request
+
+
+def _check_asking_pace(session: Session, region: Region, email: str, phone: str,
+                       now) -> None:
+    """A few requests a day per address or phone: the form mails whatever address
+    it is given, so it must not become a way to flood somebody's mailbox."""
+    same = ([HelpRequest.email == email] if email else []) + (
+        [HelpRequest.phone == phone] if phone else [])
+    sent = session.scalar(select(func.count(HelpRequest.id)).where(
+        HelpRequest.region_id == region.id, HelpRequest.created_at >= now - timedelta(days=1),
+        or_(*same)))
+    if sent >= REQUESTS_PER_DAY:
+        raise Throttled(_l("You have sent several requests today already. The contact "
+                           "point will answer them; please wait for its answer."),
+                        retry_after=24 * 3600, code="help_requests_throttled")
 
 
 def help_requests(session: Session, actor: Actor, region_slug: str, *,

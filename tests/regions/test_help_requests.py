@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from tauschring.db import atomic, db, utcnow
-from tauschring.errors import Invalid, NotFound
+from tauschring.errors import Invalid, NotFound, Throttled
 from tauschring.mail.models import OutgoingMail
 from tauschring.market.models import Category, Talent
 from tauschring.regions import service as regions
@@ -151,3 +151,17 @@ def test_the_lotsenfunktion_through_the_api(region_scene, http, problem):
     problem(http.post(f"/api/v1/regions/{scene.slug}/help-requests/{request_id}/outcome",
                       token=desk, json={"outcome": "noch einmal"}), 409)
     assert len(_mails_to("g@example.org")) == 3
+
+
+def test_a_few_requests_a_day_per_address_so_nobody_is_flooded_with_mail(region_scene, http):
+    for number in range(3):
+        _ask(region_scene, need=f"Anfrage {number}")
+    with pytest.raises(Throttled):
+        _ask(region_scene, need="noch eine")
+    assert len(_mails_to("hilde@example.org")) == 3
+    # By phone alike; another address is not held up.
+    _ask(region_scene, email="", phone="0521 1")
+    _ask(region_scene, email="jemand@example.org")
+    refused = http.post(f"/api/v1/regions/{region_scene.slug}/help-requests",
+                        json={"need": "x", "email": "hilde@example.org", "consent": True})
+    assert refused.status_code == 429 and "Retry-After" in refused.headers
