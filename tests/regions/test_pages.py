@@ -4,6 +4,8 @@ public pages at once."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.support.app import PASSWORD
 from tests.trust.browsers import Browser
 
@@ -131,3 +133,20 @@ def test_a_coordinator_posts_a_passed_on_request_in_the_rings_market(region_scen
     # Sonnenberg's coordinator does not see it at all.
     karin = _logged_in(live_server, scene.coordinator_a)
     assert karin.get(page).status_code == 404
+
+
+@pytest.mark.parametrize("language, words", [
+    ("de", ["Welcher Tauschring ist in meiner Nähe?", "Verzeichnis der Angebote",
+            "Hilfe anfragen", "Öffnungszeiten", "Treffpunkt"]),
+    ("en", ["Which ring is near me?", "Directory of services", "Ask for help",
+            "Opening hours", "Meeting place"]),
+])
+def test_the_public_pages_speak_german_first_and_english(region_scene, live_server,
+                                                         language, words):
+    browser = Browser(live_server.application_url)
+    browser.session.cookies.set("lang", language)
+    text = "".join(browser.get(path).text for path in (
+        "/regions/lippetal", "/regions/lippetal/services", "/regions/lippetal/help"))
+    assert f'<html lang="{language}">' in text
+    for word in words:
+        assert word in text, word
