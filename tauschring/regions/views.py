@@ -107,10 +107,14 @@ def offers(slug):
 def ask_for_help(slug):
     found = regions.region_by_slug(db.session, slug)
     form = HelpForm()
-    if form.validate_on_submit() and act(form, regions.ask_for_help, slug,
-                                         language=_language(), **form.fields()):
-        return redirect(url_for("regions.help_sent", slug=slug))
-    status = 422 if form.errors or form.form_errors else 200
+    status = 200
+    if form.validate_on_submit():
+        outcome = act(form, regions.ask_for_help, slug, language=_language(), **form.fields())
+        if outcome:
+            return redirect(url_for("regions.help_sent", slug=slug))
+        status = outcome.status  # 422, or 429 after a few requests a day
+    elif form.errors:
+        status = 422
     return render_template("regions/help.html", region=found, form=form), status
 
 
