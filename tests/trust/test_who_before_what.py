@@ -86,6 +86,16 @@ CASES = [
     ("PUT", "/api/v1/me/mail-preferences", {"weekly_digest": "x"},
      {ANON: 401, PENDING: 403}, MEMBER),
     ("PUT", "/api/v1/me/away", {"until": "x"}, {ANON: 401, PENDING: 403}, SUSPENDED),
+    # the office: a stack of bookings; authorisations, and Bert acting for Anna
+    ("POST", "/api/v1/transfers/batch", {},
+     {ANON: 401, PENDING: 403, MEMBER: 403, SUSPENDED: 403, SUSP_COORD: 403}, COORD),
+    ("POST", "/api/v1/authorisations", {"helper_id": "x"}, {ANON: 401, PENDING: 403}, MEMBER),
+    ("POST", "/api/v1/acting-for/{member}/talents", {},
+     {ANON: 401, MEMBER: 403, COORD: 403, OTHER: 404}, PARTNER),
+    ("POST", "/api/v1/acting-for/{member}/exchanges", {},
+     {ANON: 401, MEMBER: 403, COORD: 403, OTHER: 404}, PARTNER),
+    ("POST", "/api/v1/acting-for/{member}/exchanges/{exchange}/decline", {},
+     {ANON: 401, MEMBER: 403, COORD: 403, OTHER: 404}, PARTNER),
     # reads whose query is checked: the caller first here too
     ("GET", "/api/v1/accounts?page=0", None, {ANON: 401, MEMBER: 403, SUSP_COORD: 403}, COORD),
     ("GET", "/api/v1/transfers?page=0", None, {MEMBER: 403, SUSPENDED: 403}, COORD),
