@@ -2,7 +2,9 @@
 
 `export_ring` writes everything the ring is: its settings, categories,
 members, accounts, every transfer with all its fields and entries, talents,
-exchanges with their events, fee charges, the audit log and notifications.
+exchanges with their events, fee charges, the audit log and notifications,
+and the ring's life: feedback, news, events and who comes to them (not the
+uploaded documents' files, nor members' mail choices or calendar links).
 It carries no secrets: no password hashes (a coordinator could otherwise
 guess members' and the admin's passwords offline from a file they may
 download), and no API tokens, log-in sessions or failures, or mails waiting
@@ -34,13 +36,16 @@ from tauschring import auditlog
 from tauschring.auditlog import LoggedAction
 from tauschring.db import UtcDateTime, utcnow
 from tauschring.errors import Conflict, Invalid, NotFound
+from tauschring.events.models import Event, EventAttendance
 from tauschring.exchanges.models import Exchange, ExchangeEvent
+from tauschring.feedback.models import Feedback
 from tauschring.fees.models import FeeCharge
 from tauschring.imports.passwords import unusable_password_hash
 from tauschring.ledger.chain import GENESIS_HASH, transfer_hash
 from tauschring.ledger.models import Account, Entry, Transfer
 from tauschring.market.models import Category, Talent
 from tauschring.members.models import Member
+from tauschring.news.models import News
 from tauschring.notifications.models import Notification
 from tauschring.office.numbers import number_unnumbered
 from tauschring.rings.models import Ring
@@ -56,7 +61,11 @@ TABLES: tuple[tuple[str, type], ...] = (
     ("talents", Talent), ("transfers", Transfer), ("entries", Entry),
     ("exchanges", Exchange), ("exchange_events", ExchangeEvent),
     ("fee_charges", FeeCharge), ("audit_log", LoggedAction), ("notifications", Notification),
+    ("feedback", Feedback), ("news", News), ("events", Event),
+    ("event_attendance", EventAttendance),
 )
+# Tables newer than some version-2 files: such a file moves a ring without them.
+LATER_TABLES = {"feedback", "news", "events", "event_attendance"}
 # Columns that never leave the database (the import fills them in itself).
 SECRET_COLUMNS = {"members": ("password_hash",)}
 # An audit-log row may name an actor of another ring (an admin appointing a
@@ -110,6 +119,8 @@ def _rows_of_ring(model, ring_id: int):
         where = table.c.exchange_id.in_(select(Exchange.id).where(Exchange.ring_id == ring_id))
     elif model is Notification:
         where = table.c.member_id.in_(select(Member.id).where(Member.ring_id == ring_id))
+    elif model is EventAttendance:
+        where = table.c.event_id.in_(select(Event.id).where(Event.ring_id == ring_id))
     else:
         where = table.c.ring_id == ring_id
     return select(table).where(where).order_by(table.c.id)
@@ -191,6 +202,8 @@ def _read_document(data) -> dict[str, list[dict]]:
     rows = {}
     for name, model in TABLES:
         raw = data.get(name)
+        if raw is None and name in LATER_TABLES:
+            raw = []
         if name == "ring":
             raw = [raw] if isinstance(raw, dict) else None
         if not isinstance(raw, list):
