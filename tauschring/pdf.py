@@ -94,6 +94,7 @@ def render_pdf_tagged(template: str, *, footer: str, **context) -> bytes:
 # (ToUnicode), the document's language and title; page furniture as artifacts.
 
 A4 = (595.28, 841.89)
+COMPRESSION = 1    # zlib's fastest: a quarter less CPU than level 6 for an eighth more bytes
 MM = 72 / 25.4
 FONT_FILES = {"regular": ("DejaVu Sans", "DejaVuSans.ttf"),
               "bold": ("DejaVu Sans:bold", "DejaVuSans-Bold.ttf")}
@@ -506,7 +507,7 @@ class _Writer:
         import zlib
 
         if compress:
-            data = zlib.compress(data, 6)
+            data = zlib.compress(data, COMPRESSION)
             extra += b" /Filter /FlateDecode"
         number = self.add(b"<<%s /Length %d>>\nstream\n%s\nendstream"
                           % (extra, len(data), data))
@@ -525,7 +526,7 @@ class _Writer:
             bodies.append(body)
             position += len(body)
         head = b" ".join(heads) + b"\n"
-        packed_stream = zlib.compress(head + b"".join(bodies), 6)
+        packed_stream = zlib.compress(head + b"".join(bodies), COMPRESSION)
         object_stream = self.add(b"<</Type /ObjStm /N %d /First %d /Filter /FlateDecode "
                                  b"/Length %d>>\nstream\n%s\nendstream"
                                  % (len(packed), len(head), len(packed_stream), packed_stream))
@@ -549,7 +550,7 @@ class _Writer:
             else:
                 rows.append(b"\x02" + object_stream.to_bytes(4, "big")
                             + index[number].to_bytes(2, "big"))
-        table = zlib.compress(b"".join(rows), 6)
+        table = zlib.compress(b"".join(rows), COMPRESSION)
         identifier = hashlib.md5(identity.encode(), usedforsecurity=False).hexdigest().encode()
         output.append(b"%d 0 obj\n<</Type /XRef /Size %d /W [1 4 2] /Root %d 0 R /Info %d 0 R "
                       b"/ID [<%s> <%s>] /Filter /FlateDecode /Length %d>>\nstream\n%s\n"
