@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -227,6 +227,20 @@ def get_batch(session: Session, actor: Actor, batch_id: int) -> Batch:
         raise NotFound(_l("Batch #%(id)s does not exist.", id=batch_id),
                        code="batch_not_found")
     return batch
+
+
+def batches_of_ring(actor: Actor):
+    """The ring's batches, newest first: rows (Batch, transfers, minutes, first slip,
+    last slip)."""
+    actor.require_coordinator()
+    return (select(Batch, func.count(BatchTransfer.transfer_id).label("transfers"),
+                   func.sum(Transfer.minutes).label("minutes"),
+                   func.min(BatchTransfer.slip).label("first_slip"),
+                   func.max(BatchTransfer.slip).label("last_slip"))
+            .join(BatchTransfer, BatchTransfer.batch_id == Batch.id)
+            .join(Transfer, Transfer.id == BatchTransfer.transfer_id)
+            .where(Batch.ring_id == actor.ring_id)
+            .group_by(Batch.id).order_by(Batch.id.desc()))
 
 
 def batch_transfers(session: Session, batch_id: int) -> list:

@@ -47,6 +47,7 @@ from tauschring.office.forms import (
     TypeSlipsForm,
 )
 from tauschring.office.render import render_slips, slips_filename
+from tauschring.paging import page_number, page_of
 from tauschring.rings.models import Ring
 from tauschring.web.access import coordinator_required, current_actor
 from tauschring.web.forms import act, show_error
@@ -441,3 +442,12 @@ def propose_for(member_id):
         status = 422
     return render_template("office/acting_for_exchange.html", form=form,
                            member=member), status
+
+
+@bp.route("/coordination/batches")
+@coordinator_required
+def receipts():
+    """Every stack and every booking to or from many, newest first, with its receipt."""
+    page = page_of(db.session, batches.batches_of_ring(current_actor()),
+                   page=page_number(request.args.get("page")), per_page=50, scalars=False)
+    return render_template("office/receipts.html", page=page)

@@ -73,6 +73,8 @@ def test_an_hour_to_each_of_twelve_helpers_and_a_shared_cost(world, app):
     assert booked.status_code == 302
     receipt = pages.client.get(booked.headers["Location"]).text
     assert receipt.count('class="booking"') == 12
+    listed = pages.client.get("/coordination/batches").text
+    assert booked.headers["Location"] in listed and "12:00" in listed
 
     shared = pages.submit("/coordination/split", "/coordination/split", {
         "direction": "from_many", "one": str(numbers[helpers[0].id]), "hours": "0:20",

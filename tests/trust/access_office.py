@@ -44,6 +44,8 @@ ROWS: list = [
       "login 403 403  403  ok   403  ok   -    ok"),
     R("POST", "/coordination/slips/type",
       "login 403 403  403  ok   403  ok   -    ok", form={"book": "1"}),
+    R("GET", "/coordination/batches",
+      "login 403 403  403  ok   403  ok   -    ok"),
     R("GET", "/coordination/batches/<int:batch_id>",
       "login 403 403  403  ok   403  404  -    ok", path="/coordination/batches/{batch}"),
     R("GET", "/coordination/split",
