@@ -11,14 +11,15 @@ command line) messages are English.
 from __future__ import annotations
 
 from flask import Blueprint, g, has_request_context, redirect, request, url_for
-from flask_babel import format_date
+from flask.globals import _cv_app
+from flask_babel import Domain, format_date
 from flask_login import current_user
 
 from tauschring.db import atomic
 from tauschring.i18n import hours
 from tauschring.members.models import Member
 
-__all__ = ["LANGUAGES", "bp", "hours", "select_locale", "short_date"]
+__all__ = ["LANGUAGES", "RequestDomain", "bp", "hours", "select_locale", "short_date"]
 
 LANGUAGES = ("de", "en")
 COOKIE = "lang"
@@ -38,6 +39,32 @@ def select_locale() -> str:
     if cookie in LANGUAGES:
         return cookie
     return _browser_language()
+
+
+class RequestDomain(Domain):
+    """Flask-Babel's message domain, finding the catalog once per request.
+
+    A page looks up a hundred and more texts. Flask-Babel resolves the
+    request's locale and the catalog for each of them; this keeps the catalog
+    it found on the request's Babel context, next to the locale it was found
+    for, and hands it out while that locale stays (`refresh()` and
+    `force_locale()` put another locale object there, so the catalog is found
+    anew).
+    """
+
+    def get_translations(self):
+        app_context = _cv_app.get(None)
+        context = app_context.g.__dict__.get("_flask_babel") if app_context else None
+        found = getattr(context, "tauschring_catalog", None)
+        if (found is not None and found[0] is self
+                and found[1] is getattr(context, "babel_locale", None)):
+            return found[2]
+        translations = super().get_translations()
+        context = app_context.g.__dict__.get("_flask_babel") if app_context else None
+        locale = getattr(context, "babel_locale", None)
+        if locale is not None:
+            context.tauschring_catalog = (self, locale, translations)
+        return translations
 
 
 def _browser_language() -> str:
