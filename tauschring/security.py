@@ -5,10 +5,9 @@ from __future__ import annotations
 from flask import Flask
 from flask_login import LoginManager
 
-from tauschring.auth.sessions import session_member_id
+from tauschring.auth.sessions import member_of_session
 from tauschring.db import db
 from tauschring.i18n import _l
-from tauschring.members.models import Member
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'")
@@ -29,9 +28,10 @@ def init_security(app: Flask) -> None:
         """The member of a session whose key still exists on the server (logging
         out, a new password, suspension and leaving delete it)."""
         member_id, _, key = stored.partition(":")
-        if not key or session_member_id(db.session, key) != _number(member_id):
+        number = _number(member_id)
+        if not key or number is None:
             return None
-        member = db.session.get(Member, int(member_id))
+        member = member_of_session(db.session, number, key)
         if member is None or member.status == "left":
             return None
         member.session_key = key

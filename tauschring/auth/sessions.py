@@ -15,6 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from tauschring.auth.models import ApiToken, LoginSession
+from tauschring.members.models import Member
 
 
 def digest(secret: str) -> str:
@@ -33,6 +34,15 @@ def session_member_id(session: Session, key: str) -> int | None:
     """The member a session key belongs to, while the session lasts."""
     return session.scalar(select(LoginSession.member_id)
                           .where(LoginSession.key_hash == digest(key)))
+
+
+def member_of_session(session: Session, member_id: int, key: str):
+    """The member `member_id` if the session key is still theirs, in one statement
+    (the member with its ring, as `session.get` loads it); else None."""
+    return session.scalar(select(Member)
+                          .join(LoginSession, LoginSession.member_id == Member.id)
+                          .where(LoginSession.key_hash == digest(key),
+                                 Member.id == member_id))
 
 
 def end_session(session: Session, key: str) -> None:
