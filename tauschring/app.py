@@ -89,10 +89,11 @@ def create_app(settings: Settings | None = None, **config) -> Flask:
         tune_engine(db.engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
     csrf.init_app(app)
-    from tauschring.web.i18n import RequestDomain, select_locale
+    from tauschring.web.i18n import RequestDomain, install_template_gettext, select_locale
     babel.init_app(app, locale_selector=select_locale, default_timezone="Europe/Berlin")
     if not isinstance(babel.__dict__.get("domain_instance"), RequestDomain):
         babel.domain_instance = RequestDomain(domain=app.extensions["babel"].default_domain)
+    install_template_gettext(app)
 
     from tauschring import models  # noqa: F401  (registers every table)
     from tauschring.api import init_api

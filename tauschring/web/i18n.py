@@ -12,14 +12,15 @@ from __future__ import annotations
 
 from flask import Blueprint, g, has_request_context, redirect, request, url_for
 from flask.globals import _cv_app
-from flask_babel import Domain, format_date
+from flask_babel import Domain, format_date, get_translations
 from flask_login import current_user
 
 from tauschring.db import atomic
 from tauschring.i18n import hours
 from tauschring.members.models import Member
 
-__all__ = ["LANGUAGES", "RequestDomain", "bp", "hours", "select_locale", "short_date"]
+__all__ = ["LANGUAGES", "RequestDomain", "bp", "hours", "install_template_gettext",
+           "request_catalog", "select_locale", "short_date"]
 
 LANGUAGES = ("de", "en")
 COOKIE = "lang"
@@ -65,6 +66,31 @@ class RequestDomain(Domain):
         if locale is not None:
             context.tauschring_catalog = (self, locale, translations)
         return translations
+
+
+def request_catalog():
+    """The catalog of this request's domain and language: the one RequestDomain
+    kept, without asking Flask-Babel for the domain and locale again; else
+    Flask-Babel's `get_translations()`."""
+    app_context = _cv_app.get(None)
+    context = app_context.g.__dict__.get("_flask_babel") if app_context else None
+    found = getattr(context, "tauschring_catalog", None)
+    if (found is not None and found[0] is getattr(context, "babel_domain", None)
+            and found[1] is getattr(context, "babel_locale", None)):
+        return found[2]
+    return get_translations()
+
+
+def install_template_gettext(app) -> None:
+    """The templates' _(), gettext() and ngettext(): as Flask-Babel installs them
+    (newstyle: escaped, placeholders filled), through request_catalog()."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: request_catalog().ugettext(s),
+        ngettext=lambda s, p, n: request_catalog().ungettext(s, p, n),
+        pgettext=lambda c, s: request_catalog().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_catalog().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
 
 
 def _browser_language() -> str:
