@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from tauschring.auth.models import ApiToken, LoginSession
@@ -36,13 +36,18 @@ def session_member_id(session: Session, key: str) -> int | None:
                           .where(LoginSession.key_hash == digest(key)))
 
 
+# Every page asks it: built once, sent with the request's values.
+_MEMBER_OF_SESSION = (select(Member)
+                      .join(LoginSession, LoginSession.member_id == Member.id)
+                      .where(LoginSession.key_hash == bindparam("key_hash"),
+                             Member.id == bindparam("member_id")))
+
+
 def member_of_session(session: Session, member_id: int, key: str):
     """The member `member_id` if the session key is still theirs, in one statement
     (the member with its ring, as `session.get` loads it); else None."""
-    return session.scalar(select(Member)
-                          .join(LoginSession, LoginSession.member_id == Member.id)
-                          .where(LoginSession.key_hash == digest(key),
-                                 Member.id == member_id))
+    return session.scalar(_MEMBER_OF_SESSION,
+                          {"key_hash": digest(key), "member_id": member_id})
 
 
 def end_session(session: Session, key: str) -> None:
