@@ -327,18 +327,20 @@ def count_queries(url: str, workdir: Path, demo: dict) -> dict:
                      WTF_CSRF_ENABLED=False)
     counts: dict = {}
     with app.app_context():
-        statements: list[str] = []
-        event.listen(db.engine, "before_cursor_execute",
-                     lambda *args: statements.append(args[2]))
-        client = app.test_client()
-        client.post("/login", data={"email": demo["logins"][1], "password": PASSWORD})
-        for page, path in walk(1, demo):
-            client.get(path)              # warm: caches, the session's first queries
-            statements.clear()
-            response = client.get(path)
-            counts[page] = {"status": response.status_code, "queries": len(statements),
-                            "statements": list(statements)}
-        db.engine.dispose()
+        engine = db.engine
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    # Each request in its own app context, as served: nothing (the logged-in
+    # member) is kept in flask.g from one request to the next.
+    client = app.test_client()
+    client.post("/login", data={"email": demo["logins"][1], "password": PASSWORD})
+    for page, path in walk(1, demo):
+        client.get(path)              # warm: caches, the session's first queries
+        statements.clear()
+        response = client.get(path)
+        counts[page] = {"status": response.status_code, "queries": len(statements),
+                        "statements": list(statements)}
+    engine.dispose()
     return counts
 
 
