@@ -30,7 +30,9 @@ PASS/FAIL. (Flat out, 16 clients always waiting for the next page, the latency
 is 16 / the rate by Little's law: a measure of capacity, not of the goal.)
 
 --queries also counts the SQL statements each page sends (in-process, through
-the app's test client) to find pages whose queries grow with the data (N+1).
+the app's test client) to find pages whose queries grow with the data (N+1),
+and measures each page's CPU in that process (the best of 3 x 50 requests)
+beside /healthz's: the code's cost per page, independent of the machine's load.
 
 Nothing under tauschring/ is changed; the databases live in a temporary folder
 that is removed at the end.
@@ -62,6 +64,7 @@ if str(ROOT) not in sys.path:
 PASSWORD = "tauschen123"               # the demo ring's (tauschring/demo.py)
 PAGES = ("market", "dashboard", "exchanges", "profile", "search")
 GOAL_P99 = 0.100
+CPU_REPEAT = 50                        # --queries: requests per page for its CPU
 KINDS = ("healthz", "browse", "flat out")
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]*)"|value="([^"]*)"[^>]*name="csrf_token"')
 
@@ -340,6 +343,17 @@ def count_queries(url: str, workdir: Path, demo: dict) -> dict:
         response = client.get(path)
         counts[page] = {"status": response.status_code, "queries": len(statements),
                         "statements": list(statements)}
+    # The CPU of each page in this process (no network, no other clients): what
+    # the code costs, whatever the machine's load; /healthz as the baseline.
+    for page, path in [*walk(1, demo), ("healthz", "/healthz")]:
+        best = None
+        for _ in range(3):
+            started = time.process_time()
+            for _ in range(CPU_REPEAT):
+                client.get(path)
+            used = (time.process_time() - started) / CPU_REPEAT
+            best = used if best is None else min(best, used)
+        counts.setdefault(page, {})["cpu_ms"] = 1000 * best
     engine.dispose()
     return counts
 
@@ -365,7 +379,9 @@ def run_engine(engine: str, workroot: Path, args, cluster_box: list) -> dict:
     if args.queries:
         figures["queries"] = count_queries(url, workdir, demo)
         for page, found in figures["queries"].items():
-            log(f"{engine}: {page}: {found['queries']} SQL statements (HTTP {found['status']})")
+            if page in PAGES:
+                log(f"{engine}: {page}: {found['queries']} SQL statements (HTTP "
+                    f"{found['status']}), {found['cpu_ms']:.2f} ms CPU in-process")
     with serve(url, workdir) as (base, pid):
         log(f"{engine}: {args.clients} clients, {args.rounds} rounds of {args.duration:.0f} s "
             "(healthz, browse, flat out)")
@@ -419,8 +435,13 @@ def print_report(results: dict, args, meta: dict) -> None:
                   f"a page {cpu['flat out']:.1f} ms flat out ({ratio:.1f}x healthz), "
                   f"{cpu['browse']:.1f} ms browsing")
         if "queries" in fig:
+            found = fig["queries"]
             print(f"{'':<11}SQL statements per page: " + ", ".join(
-                f"{page} {found['queries']}" for page, found in fig["queries"].items()))
+                f"{page} {found[page]['queries']}" for page in PAGES))
+            base = found["healthz"]["cpu_ms"]
+            print(f"{'':<11}CPU per request in-process: healthz {base:.2f} ms; " + ", ".join(
+                f"{page} {found[page]['cpu_ms']:.2f} ms ({found[page]['cpu_ms'] / base:.1f}x)"
+                for page in PAGES))
         print(line)
     print()
     print(f"Goal (issue 13) — {meta['cpus']} CPUs, load average now: "
