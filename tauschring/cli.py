@@ -308,12 +308,13 @@ def serve(host, port, threads, workers):
     settings = app.config["TAUSCHRING"]
     host = host or settings.server_host
     port = port or settings.server_port
-    from tauschring.app import serve_at
+    from tauschring.app import freeze_startup_objects, serve_at
     from tauschring.logs import log_requests_to
     from tauschring.mail.sender import MailWorker, settings_of
 
     links = serve_at(app, host, port)  # without [server] base_url: this address
     settings_of(app)  # a mistake in [mail] is told now, not in the worker
+    freeze_startup_objects()
     shown = f"[{host}]" if ":" in host else host
     if workers > 1:
         check_port_free(host, port)
