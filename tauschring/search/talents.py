@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import sqlite3
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from sqlalchemy import ColumnElement, Float, Select, event, false, literal, text
 from sqlalchemy.engine import Engine
@@ -156,6 +157,9 @@ def _sqlite_relevance(element, compiler, **kw):
             f"WHERE talent_search MATCH {words} AND rowid = {talent_id}), 0)")
 
 
+# SQLite calls this for every index word a search looks at: the same pairs
+# come back search after search, so the answers are kept (bounded).
+@lru_cache(maxsize=65536)
 def _similar(term, stem) -> bool:
     if not isinstance(term, str) or not isinstance(stem, str) or abs(len(term) - len(stem)) > 2:
         return False
