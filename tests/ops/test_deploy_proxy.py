@@ -61,15 +61,13 @@ def replaced(text: str, old: str, new: str, count: int | None = None) -> str:
     return text.replace(old, new)
 
 
-@pytest.fixture(scope="module")
-def instance(tmp_path_factory):
-    """`tauschring serve` configured as docs/deploy.md says, on a free port."""
-    folder = tmp_path_factory.mktemp("proxied")
-    port = free_port()
+def proxied_instance_env(folder: Path, database_url: str, port: int) -> dict:
+    """The environment of a `tauschring` configured as docs/deploy.md says for one
+    proxy in front (tauschring.toml written into the folder)."""
     config = folder / "tauschring.toml"
     config.write_text(f"""
 [database]
-url = "sqlite:///{folder}/tauschring.db"
+url = "{database_url}"
 [server]
 host = "127.0.0.1"
 port = {port}
@@ -80,6 +78,15 @@ instance_path = "{folder}/instance"
 """)
     env = {k: v for k, v in os.environ.items() if not k.startswith("TAUSCHRING_")}
     env["TAUSCHRING_CONFIG"] = str(config)
+    return env
+
+
+@pytest.fixture(scope="module")
+def instance(tmp_path_factory):
+    """`tauschring serve` configured as docs/deploy.md says, on a free port."""
+    folder = tmp_path_factory.mktemp("proxied")
+    port = free_port()
+    env = proxied_instance_env(folder, f"sqlite:///{folder}/tauschring.db", port)
 
     def run(*args, stdin=None):
         done = subprocess.run([str(COMMAND), *args], cwd=folder, env=env, input=stdin,
@@ -343,20 +350,7 @@ def test_serve_with_worker_processes_behind_a_proxy_sees_the_client(tmp_path):
     require_postgres()
     with postgres_database("workers_proxy") as url:
         port = free_port()
-        config = tmp_path / "tauschring.toml"
-        config.write_text(f"""
-[database]
-url = "{url}"
-[server]
-host = "127.0.0.1"
-port = {port}
-base_url = "https://{HOST}"
-trusted_hosts = ["{HOST}", "127.0.0.1"]
-proxies = 1
-instance_path = "{tmp_path}/instance"
-""")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TAUSCHRING_")}
-        env["TAUSCHRING_CONFIG"] = str(config)
+        env = proxied_instance_env(tmp_path, url, port)
         done = subprocess.run([str(COMMAND), "init"], cwd=tmp_path, env=env,
                               capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr
