@@ -47,7 +47,6 @@ import os
 import random
 import resource
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -60,6 +59,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench.serving import serving  # noqa: E402
 
 FAST_ARGON2 = (1, 256)          # password hashing cost for the bench's own members
 PASSWORD = "bench password 123"
@@ -464,54 +465,19 @@ def raw_chain_worker(bench: Bench):
 
 # --- HTTP ---------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def serve(bench: Bench, workers: int = 1):
     """A real `tauschring serve` subprocess on the bench database (PostgreSQL:
     `--workers N` processes when asked)."""
-    import requests
-
-    port = free_port()
     cwd = bench.workdir / "serve"
     cwd.mkdir(exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("TAUSCHRING_")}
     env.update(TAUSCHRING_DATABASE_URL=bench.url, TAUSCHRING_SECRET_KEY="bench-secret",
                PYTHONPATH=child_pythonpath())
-    command = shutil.which("tauschring", path=str(Path(sys.executable).parent))
-    argv = [command] if command else [sys.executable, "-m", "tauschring.cli"]
-    logfile = open(cwd / "serve.log", "w")  # noqa: SIM115
     extra = ["--workers", str(workers)] if workers > 1 and bench.engine != "sqlite" else []
-    proc = subprocess.Popen([*argv, "serve", "--host", "127.0.0.1", "--port", str(port), *extra],
-                            cwd=cwd, env=env, stdout=logfile, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    bench.server_pid = proc.pid
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"tauschring serve exited: {(cwd / 'serve.log').read_text()}")
-            try:
-                if requests.get(base + "/healthz", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("tauschring serve did not answer /healthz within 60 s")
-            time.sleep(0.2)
+    with serving(cwd, env, extra) as (base, proc):
+        bench.server_pid = proc.pid
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        logfile.close()
 
 
 def http_worker(bench: Bench, base: str, token: str):

@@ -47,7 +47,6 @@ import os
 import random
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -61,6 +60,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.serving import serving, tauschring_command  # noqa: E402
+
 PASSWORD = "tauschen123"               # the demo ring's (tauschring/demo.py)
 PAGES = ("market", "dashboard", "exchanges", "profile", "search")
 GOAL_P99 = 0.100
@@ -71,17 +72,6 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]*)"|value="([^"]*)"[^>]*na
 
 def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def tauschring_command() -> list[str]:
-    command = shutil.which("tauschring", path=str(Path(sys.executable).parent))
-    return [command] if command else [sys.executable, "-m", "tauschring.cli"]
 
 
 def environment(url: str) -> dict:
@@ -119,37 +109,9 @@ def fill_demo(url: str, workdir: Path) -> dict:
 
 @contextmanager
 def serve(url: str, workdir: Path):
-    """A real `tauschring serve` subprocess; yields its base URL once /healthz answers."""
-    import requests
-
-    port = free_port()
-    logfile = open(workdir / "serve.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen([*tauschring_command(), "serve", "--host", "127.0.0.1", "--port",
-                             str(port)], cwd=workdir, env=environment(url), stdout=logfile,
-                            stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"serve exited: {(workdir / 'serve.log').read_text()}")
-            try:
-                if requests.get(base + "/healthz", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("tauschring serve did not answer /healthz within 60 s")
-            time.sleep(0.2)
+    """A real `tauschring serve` subprocess; yields its base URL and pid once /healthz answers."""
+    with serving(workdir, environment(url)) as (base, proc):
         yield base, proc.pid
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        logfile.close()
 
 
 # --------------------------------------------------------------------------
