@@ -61,7 +61,7 @@ def _page(form: EventForm | None, status: int = 200):
         buttons=EmptyForm(), renew=RenewFeedForm(), day=day,
         feed_url=current_app.config["BASE_URL"].rstrip("/") + url_for("events.feed", token=token)
         if token else None,
-        attendees={e.id: events.attendees(db.session, e.id) for e in listed}
+        attendees=events.attendees(db.session, [e.id for e in listed])
         if actor.is_coordinator else {}), status
 
 
