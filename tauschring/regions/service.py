@@ -620,11 +620,7 @@ def _line(value: str | None, field: str, limit: int) -> str:
 
 
 def _text(value: str | None, field: str) -> str:
-    value = (value or "").strip()
-    if len(value) > TEXT_MAX:
-        raise Invalid(_l("This text may have at most %(max)d characters.", max=TEXT_MAX),
-                      code="too_long", field=field)
-    return value
+    return _line(value, field, TEXT_MAX)
 
 
 def _postcodes(text: str) -> list[str]:
