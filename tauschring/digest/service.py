@@ -91,17 +91,25 @@ class DigestRun:
     nothing_new: list[int] = field(default_factory=list)
 
 
-def digest_for(session: Session, member: Member, *, now: datetime) -> Digest:
-    since = now - WEEK
+def ring_life(session: Session, ring_id: int, *, now: datetime) -> tuple[list, list]:
+    """The ring's news of the last week and its events of the next two weeks: the
+    same in every digest of the ring."""
+    return (list(session.scalars(news.news_of_ring(ring_id, since=now - WEEK))),
+            events.coming(session, ring_id, now=now, until=now + EVENTS_AHEAD))
+
+
+def digest_for(session: Session, member: Member, *, now: datetime,
+               life: tuple[list, list] | None = None) -> Digest:
+    """`life`: the ring's news and events (ring_life), if already read."""
     talents = session.scalars(current_talents(member.ring_id, today=now.date())
-                              .where(Talent.created_at >= since,
+                              .where(Talent.created_at >= now - WEEK,
                                      Talent.member_id != member.id)
                               .limit(2 * MOST_TALENTS)).all()
+    ring_news, ring_events = life or ring_life(session, member.ring_id, now=now)
     return Digest(
         offers=[t for t in talents if t.kind == "offer"][:MOST_TALENTS],
         requests=[t for t in talents if t.kind == "request"][:MOST_TALENTS],
-        news=list(session.scalars(news.news_of_ring(member.ring_id, since=since))),
-        events=events.coming(session, member.ring_id, now=now, until=now + EVENTS_AHEAD))
+        news=ring_news, events=ring_events)
 
 
 def _readers(session: Session, ring_id: int | None) -> list[Member]:
@@ -121,11 +129,14 @@ def send_weekly(session: Session, *, ring_id: int | None = None,
     now = now or utcnow()
     run = DigestRun(week=iso_week(events.local_time(now).date()))
     done = set(session.scalars(select(DigestSent.member_id).where(DigestSent.week == run.week)))
+    lives: dict[int, tuple[list, list]] = {}  # read once per ring, not once per member
     for member in _readers(session, ring_id):
         if member.id in done:
             run.already.append(member.id)
             continue
-        digest = digest_for(session, member, now=now)
+        if member.ring_id not in lives:
+            lives[member.ring_id] = ring_life(session, member.ring_id, now=now)
+        digest = digest_for(session, member, now=now, life=lives[member.ring_id])
         if not digest:
             run.nothing_new.append(member.id)
             continue
