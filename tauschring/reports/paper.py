@@ -15,7 +15,7 @@ from __future__ import annotations
 from flask_babel import gettext
 
 from tauschring.pdf import MM, Element, TaggedPdf, font
-from tauschring.statements.paper import GREEN, GREY, MARGIN, PALE, _Sheet, wrap
+from tauschring.statements.paper import GREEN, GREY, PALE, _Sheet, wrap
 
 _ = gettext
 SIZE = 10.0
@@ -98,15 +98,7 @@ def report_pdf_bytes(report: dict, context: dict) -> bytes:
         for row in balance["accounts"]], widths=[20 * MM, None, 28 * MM, 28 * MM],
         foot=[_("Sum"), "", hours(balance["sum"], minus="−"), minutes(balance["sum"])])
 
-    pages = len(pdf.pages)
-    for number in range(1, pages + 1):
-        pdf.go_to_page(number)
-        top = pdf.height - MARGIN[2] + 6 * MM
-        pdf.text(None, page.left, top, wrap(ring, page.width * 0.7, 9)[:1], size=9,
-                 color=(0.267, 0.267, 0.267))
-        pdf.text(None, page.left, top, [_("Page %(page)s of %(pages)s", page=number,
-                                          pages=pages)],
-                 size=9, color=(0.267, 0.267, 0.267), align="right", width=page.width)
+    page.sheet.number_pages(ring, 9, (0.267, 0.267, 0.267))
     return pdf.write()
 
 

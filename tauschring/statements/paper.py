@@ -89,6 +89,19 @@ class _Sheet:
         if self.top + height > self.bottom and self.top > MARGIN[0] + 1:
             self.new_page()
 
+    def number_pages(self, footer: str, size: float, color) -> None:
+        """On every page, below the margin: `footer` at the left (one line), the
+        translated "Page 2 of 5" at the right."""
+        pdf, pages = self.pdf, len(self.pdf.pages)
+        for number in range(1, pages + 1):
+            pdf.go_to_page(number)
+            baseline = pdf.height - MARGIN[2] + 6 * MM
+            pdf.text(None, self.left, baseline, wrap(footer, self.width * 0.7, size)[:1],
+                     size=size, color=color)
+            pdf.text(None, self.left, baseline,
+                     [_("Page %(page)s of %(pages)s", page=number, pages=pages)], size=size,
+                     color=color, align="right", width=self.width)
+
 
 def statement_pdf_bytes(statement: Statement) -> bytes:
     """The statement as a tagged PDF, in the current locale."""
@@ -155,16 +168,7 @@ def statement_pdf_bytes(statement: Statement) -> bytes:
     sheet.room(8 * 1.35 * len(lines))
     pdf.text(pdf.element("P"), left, sheet.top, lines, size=8, color=(0.2, 0.2, 0.2))
 
-    footer = f"{statement.ring_name} · {statement.holder_label}"
-    pages = len(pdf.pages)
-    for number in range(1, pages + 1):
-        pdf.go_to_page(number)
-        baseline = pdf.height - MARGIN[2] + 6 * MM
-        pdf.text(None, left, baseline, wrap(footer, width * 0.7, 8.5)[:1], size=8.5,
-                 color=DARK)
-        pdf.text(None, left, baseline,
-                 [_("Page %(page)s of %(pages)s", page=number, pages=pages)], size=8.5,
-                 color=DARK, align="right", width=width)
+    sheet.number_pages(f"{statement.ring_name} · {statement.holder_label}", 8.5, DARK)
     return pdf.write()
 
 
