@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import request, send_file
+from flask import request
 from flask_smorest import Blueprint
 
 from tauschring.api.access import coordinator_only
@@ -55,7 +55,4 @@ def upload_document():
 def download_document(document_id):
     document, path = documents.file_of(db.session, current_actor(), document_id,
                                        storage.folder())
-    response = send_file(path, mimetype=document.content_type, as_attachment=True,
-                         download_name=document.filename, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return storage.file_response(document, path)

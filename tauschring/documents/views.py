@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -81,10 +81,7 @@ def download(document_id: int):
                                            storage.folder())
     except NotFound:
         abort(404)
-    response = send_file(path, mimetype=document.content_type, as_attachment=True,
-                         download_name=document.filename, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return storage.file_response(document, path)
 
 
 @bp.route("/documents/<int:document_id>/delete", methods=["POST"])
