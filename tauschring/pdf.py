@@ -21,11 +21,17 @@ from flask_babel import Babel, gettext
 
 def render_pdf(template: str, *, footer: str, **context) -> bytes:
     """Render `template` (in the current locale) to PDF bytes."""
+    return _weasyprint(template, footer, context).write_pdf()
+
+
+def _weasyprint(template: str, footer: str, context: dict):
+    """`template` rendered with the page counter and the footer, as a WeasyPrint
+    document that loads nothing from outside."""
     from weasyprint import HTML  # slow to import; only PDFs need it
 
     html = render_template(template, page_counter=page_counter(),
                            footer_name=css_string(footer), **context)
-    return HTML(string=html, url_fetcher=_fetch_nothing).write_pdf()
+    return HTML(string=html, url_fetcher=_fetch_nothing)
 
 
 def page_counter() -> str:
@@ -75,12 +81,8 @@ def start_renderer(setup: dict) -> None:
 def render_pdf_tagged(template: str, *, footer: str, **context) -> bytes:
     """As render_pdf, but a tagged PDF (headings, tables, paragraphs as a structure
     tree, the language, the title shown): what screen readers need."""
-    from weasyprint import HTML
-
-    html = render_template(template, page_counter=page_counter(),
-                           footer_name=css_string(footer), **context)
-    return HTML(string=html, url_fetcher=_fetch_nothing).write_pdf(
-        pdf_tags=True, custom_metadata=True)
+    return _weasyprint(template, footer, context).write_pdf(pdf_tags=True,
+                                                            custom_metadata=True)
 
 
 # --- tagged PDFs without a layout engine ------------------------------------------
