@@ -30,12 +30,6 @@ def start_session(session: Session, member_id: int) -> str:
     return key
 
 
-def session_member_id(session: Session, key: str) -> int | None:
-    """The member a session key belongs to, while the session lasts."""
-    return session.scalar(select(LoginSession.member_id)
-                          .where(LoginSession.key_hash == digest(key)))
-
-
 # Every page asks it: built once, sent with the request's values.
 _MEMBER_OF_SESSION = (select(Member)
                       .join(LoginSession, LoginSession.member_id == Member.id)
