@@ -324,15 +324,16 @@ def ring_coverage():
 @coordinator_required
 def ring_request(request_id):
     item = regions.ring_help_request(db.session, current_actor(), request_id)
-    return _ring_request_page(item, PostRequestForm(title=item.need[:120].splitlines()[0]))
+    form = PostRequestForm(title=item.need[:120].splitlines()[0])
+    _category_choices(form)
+    return render_template("regions/ring_request.html", item=item, form=form)
 
 
-def _ring_request_page(item, form, status=200):
+def _category_choices(form) -> None:
     language = _language()
     form.category.choices = [choice("", "—")] + [
         choice(str(c.id), c.name(language))
         for c in market.categories(db.session, current_user.ring_id)]
-    return render_template("regions/ring_request.html", item=item, form=form), status
 
 
 @bp.route("/help-requests/<int:request_id>/post", methods=["POST"])
@@ -340,7 +341,7 @@ def _ring_request_page(item, form, status=200):
 def ring_post_request(request_id):
     item = regions.ring_help_request(db.session, current_actor(), request_id)
     form = PostRequestForm()
-    _ring_request_page(item, form)  # fills the choices
+    _category_choices(form)
     if form.validate_on_submit():
         outcome = act(form, regions.post_as_request, current_actor(), request_id,
                       category_id=int(form.category.data), title=form.title.data,
@@ -349,7 +350,7 @@ def ring_post_request(request_id):
             flash(_("The request is in the market now."))
             return redirect(url_for("market.talent", talent_id=outcome.result.id))
     db.session.refresh(item)
-    return _ring_request_page(item, form, 422)
+    return render_template("regions/ring_request.html", item=item, form=form), 422
 
 
 # --- the admin: regions, their rings and contact points ----------------------------------
