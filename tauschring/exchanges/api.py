@@ -67,9 +67,8 @@ class EventOut(ma.Schema):
     minutes = Int(allow_none=True)
     transfer_id = Int(allow_none=True)
     at = ma.fields.AwareDateTime()
-    by_id = ma.fields.Function(lambda event: helper_ids(db.session, [event.id]).get(event.id),
-                               metadata={"description": "the helper who acted for actor_id "
-                                                        "(an authorisation), else null"})
+    by_id = Int(allow_none=True, metadata={"description": "the helper who acted for actor_id "
+                                                          "(an authorisation), else null"})
 
 
 class ExchangeOut(ma.Schema):
@@ -119,6 +118,14 @@ class ReadIn(ma.Schema):
     ids = ma.fields.List(Id(), load_default=None, allow_none=True)
 
 
+def event_views(events) -> list[dict]:
+    """Exchange events for EventOut, with the helpers who acted read in one query."""
+    helpers = helper_ids(db.session, [event.id for event in events])
+    names = [name for name in EventOut().fields if name != "by_id"]
+    return [{name: getattr(event, name) for name in names if hasattr(event, name)}
+            | {"by_id": helpers.get(event.id)} for event in events]
+
+
 def view(exchange, *, with_events: bool = True) -> dict:
     actor = current_actor()
     data = {name: getattr(exchange, name) for name in ExchangeOut().fields
@@ -129,7 +136,7 @@ def view(exchange, *, with_events: bool = True) -> dict:
              exchange.recipient_id: exchange.provider_id}.get(actor.member_id)
     data["other_party_away_until"] = away_until(db.session, other) if other else None
     if with_events:
-        data["events"] = exchange.events
+        data["events"] = event_views(exchange.events)
     return data
 
 
@@ -199,7 +206,8 @@ def dispute(data, exchange_id):
 @blp.arguments(MessageIn)
 @blp.response(201, EventOut)
 def add_message(data, exchange_id):
-    return exchanges.add_message(db.session, current_actor(), exchange_id, data["message"])
+    return event_views([exchanges.add_message(db.session, current_actor(), exchange_id,
+                                              data["message"])])[0]
 
 
 @blp.route("/exchanges/<int:exchange_id>/resolve", methods=["POST"])
