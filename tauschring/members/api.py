@@ -19,7 +19,7 @@ from tauschring.ledger import service as ledger
 from tauschring.limits import ID_MAX, MINUTES_MAX
 from tauschring.members import service as members
 from tauschring.members.models import STATUSES, VISIBILITIES
-from tauschring.office.numbers import number_of
+from tauschring.office.numbers import number_of, numbers_of
 from tauschring.paging import page_of
 from tauschring.rings.models import Ring
 
@@ -55,8 +55,9 @@ class MemberOut(ma.Schema):
     email_visibility = Text()
     phone_visibility = Text()
     address_visibility = Text()
-    number = ma.fields.Function(lambda data: number_of(db.session, data["id"])
-                                if data.get("id") else None,
+    number = ma.fields.Function(lambda data: data["number"] if "number" in data
+                                else number_of(db.session, data["id"]) if data.get("id")
+                                else None,
                                 metadata={"description": "the member number (slips, letters)"})
 
 
@@ -158,7 +159,9 @@ def directory(args):
     actor = current_actor()
     statement = members.directory(actor, q=args.get("q"), status=args.get("status"))
     page = page_of(db.session, statement, page=args["page"], per_page=args["per_page"])
-    page["items"] = [members.visible_profile(m, actor) for m in page["items"]]
+    numbers = numbers_of(db.session, [m.id for m in page["items"]])  # one query a page
+    page["items"] = [members.visible_profile(m, actor) | {"number": numbers.get(m.id)}
+                     for m in page["items"]]
     return page
 
 
