@@ -576,7 +576,7 @@ _office_commands()
 
 def _region_commands() -> None:
     from tauschring.regions.commands import commands as region_commands
-    region, ring_coverage = region_commands(in_app)
+    region, ring_coverage = region_commands(in_app, member_password)
     main.add_command(region)
     ring.add_command(ring_coverage)
 

@@ -1,14 +1,15 @@
 """The command line of the regions: `tauschring region ...` and `tauschring ring coverage`.
 
-`commands(in_app)` makes them with the command line's `in_app` (tauschring/cli.py
-registers them), so this module does not import the command line back."""
+`commands(in_app, member_password)` makes them with the command line's `in_app`
+and its way of reading a password (tauschring/cli.py registers them), so this
+module does not import the command line back."""
 
 from __future__ import annotations
 
 import click
 
 
-def commands(in_app) -> tuple[click.Group, click.Command]:
+def commands(in_app, member_password) -> tuple[click.Group, click.Command]:
     """The `region` group and the `coverage` command of the `ring` group."""
 
     @click.group()
@@ -56,15 +57,10 @@ def commands(in_app) -> tuple[click.Group, click.Command]:
     @in_app
     def region_contact(region_slug, name, email, password, password_stdin):
         """Appoint the region's contact point: a log-in of the role `contact`, in no ring."""
-        import sys
-
         from tauschring.db import atomic
         from tauschring.regions.service import appoint_contact
 
-        if password_stdin:
-            password = sys.stdin.readline().rstrip("\r\n")
-        elif password is None:
-            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        password = member_password(password, password_stdin)
         person = atomic(appoint_contact, region_slug=region_slug, name=name, email=email,
                         password=password)
         click.echo(f"appointed {person.email} as contact point of region {region_slug!r} "

@@ -65,6 +65,9 @@ def test_an_operator_sets_up_a_region_with_its_rings_and_contact_point(tauschrin
      "--password", PASSWORD),
     ("region", "contact", "--region", "lippetal", "--name", "Lena", "--email",
      "lena@example.org", "--password", "kurz"),
+    # the password is read as for `member create`: nothing on stdin is refused
+    ("region", "contact", "--region", "lippetal", "--name", "Lena", "--email",
+     "lena@example.org", "--password-stdin"),
 ])
 def test_bad_input_is_one_line_and_changes_nothing(tauschring, world, args):
     world.ring("sonnenberg")
