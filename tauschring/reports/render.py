@@ -1,6 +1,7 @@
 """The annual report as JSON, CSV (one section after another) and PDF (A4,
-with bar charts drawn as inline SVG by templates/reports/charts.html), in
-the report's language (the coordinator's)."""
+drawn directly with its bar charts by paper.py; the WeasyPrint layout of
+templates/reports/report.html stays for the benchmark's comparison), in the
+report's language (the coordinator's)."""
 
 from __future__ import annotations
 
