@@ -91,8 +91,10 @@ def delete(document_id: int):
     documents.check_may_delete(db.session, actor, document_id)  # 404 before the form
     form = EmptyForm()
     if form.validate_on_submit() and request.form.get("confirm") == "1":
-        act(form, documents.delete, actor, document_id, storage.folder())
-        flash(_("The document is removed."))
+        if act(form, documents.delete, actor, document_id, storage.folder()):
+            flash(_("The document is removed."))
+        for message in form.form_errors:  # refused, e.g. removed meanwhile by another
+            flash(message, "error")
     else:
         flash(_("Please confirm the removal."), "error")
     return redirect(url_for("documents.index"))
