@@ -157,16 +157,38 @@ def book_typed_slips(session: Session, actor: Actor, typed: list[TypedSlip],
     """Check every typed slip, then book the stack, all or nothing (in `atomic`).
 
     Blank rows are left out; refusals name the rows as they were typed."""
-    kept = [index for index, slip in enumerate(typed) if not slip.blank]
-    if not kept:
-        raise Invalid(_l("Please type at least one slip."), code="no_slips")
+    kept = _kept(typed)
     try:
         rows = read_typed_slips(session, actor, [typed[i] for i in kept], today)
         return batches.book_rows(session, actor, rows, kind="slips")
     except BatchRefused as refused:
-        raise BatchRefused({_typed_name(name, kept): messages
-                            for name, messages in refused.field_errors.items()},
-                           conflict=refused.status == 409) from None
+        raise _as_typed(refused, kept) from None
+
+
+def check_typed_slips(session: Session, actor: Actor, typed: list[TypedSlip],
+                      today: date) -> int:
+    """How many typed slips `book_typed_slips` would book, refused as it would
+    refuse them; books nothing."""
+    kept = _kept(typed)
+    try:
+        read_typed_slips(session, actor, [typed[i] for i in kept], today)
+    except BatchRefused as refused:
+        raise _as_typed(refused, kept) from None
+    return len(kept)
+
+
+def _kept(typed: list[TypedSlip]) -> list[int]:
+    """The indexes of the rows typed in (blank ones are left out); none: refused."""
+    kept = [index for index, slip in enumerate(typed) if not slip.blank]
+    if not kept:
+        raise Invalid(_l("Please type at least one slip."), code="no_slips")
+    return kept
+
+
+def _as_typed(refused: BatchRefused, kept: list[int]) -> BatchRefused:
+    return BatchRefused({_typed_name(name, kept): messages
+                         for name, messages in refused.field_errors.items()},
+                        conflict=refused.status == 409)
 
 
 def _typed_name(name: str, kept: list[int]) -> str:

@@ -132,23 +132,10 @@ def type_slips():
 
 def _check(typed: list) -> int:
     """How many typed slips would be booked; refusals as BatchRefused. Books nothing."""
-    kept = [index for index, slip in enumerate(typed) if not slip.blank]
-    if not kept:
-        raise DomainError(_("Please type at least one slip."), code="no_slips")
-
-    def check(session):
-        try:
-            slips.read_typed_slips(session, current_actor(), [typed[i] for i in kept],
-                                   _today())
-        except BatchRefused as refused:
-            raise BatchRefused({slips._typed_name(name, kept) if name.count(".") >= 2
-                                else name: messages
-                                for name, messages in refused.field_errors.items()},
-                               conflict=refused.status == 409) from None
     db.session.rollback()
-    check(db.session)
+    count = slips.check_typed_slips(db.session, current_actor(), typed, _today())
     db.session.rollback()
-    return len(kept)
+    return count
 
 
 @bp.route("/coordination/batches/<int:batch_id>")
