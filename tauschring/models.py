@@ -35,6 +35,7 @@ from tauschring.documents.models import Document  # noqa: F401
 from tauschring.events.models import CalendarFeed, Event, EventAttendance  # noqa: F401
 from tauschring.feedback.models import Feedback  # noqa: F401
 from tauschring.news.models import News  # noqa: F401
+from tauschring.partners.models import Partnership  # noqa: F401
 
 __all__ = [
     "Account", "ApiToken", "Category", "Entry", "Exchange", "ExchangeEvent", "FeeCharge",

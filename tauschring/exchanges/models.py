@@ -39,6 +39,11 @@ class Exchange(Base):
     disputed_from: Mapped[str | None] = mapped_column(String(20))
     # The transfer that currently books it (after an adjustment, the last one).
     transfer_id: Mapped[int | None] = mapped_column(ForeignKey("transfers.id"))
+    # Across partner rings (tauschring.partners): `ring_id` is the proposer's ring,
+    # `partner_ring_id` the other party's; `transfer_id` is the half booked in
+    # `ring_id`, `partner_transfer_id` the half booked in the partner ring.
+    partner_ring_id: Mapped[int | None] = mapped_column(ForeignKey("rings.id"), index=True)
+    partner_transfer_id: Mapped[int | None] = mapped_column(ForeignKey("transfers.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     booked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

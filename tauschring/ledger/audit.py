@@ -4,7 +4,8 @@ Checks that (1) every stored balance equals both the sum of the ring's
 transfers and the sum of the account's entries, (2) every transfer has
 exactly its two entries and every entry's balance_after is its running sum,
 (3) the balances sum to zero, and (4) the hash chain verifies from the first
-transfer to the ring's recorded head. Any difference is named.
+transfer to the ring's recorded head, and (5) each partner ring's clearing
+account mirrors this ring's (tauschring.partners). Any difference is named.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from tauschring.auditlog import LoggedAction
 from tauschring.ledger.chain import GENESIS_HASH, digest
 from tauschring.ledger.models import Account, Transfer
 from tauschring.ledger.service import effective_limits
+from tauschring.partners.clearing import mirror_report
 from tauschring.rings.models import Ring
 
 CHAIN_BATCH = 20_000
@@ -58,8 +60,10 @@ def _audit_ring(session: Session, ring_id: int) -> dict:
             mismatched.append({"account_id": account.id, "balance": account.balance,
                                "recomputed": recomputed, "entries_sum": entry_sum})
     sum_of_balances = sum(a.balance for a in accounts)
+    partners = mirror_report(session, ring_id)
     return {
-        "ok": sum_of_balances == 0 and not mismatched and entries["ok"] and chain["ok"],
+        "ok": sum_of_balances == 0 and not mismatched and entries["ok"] and chain["ok"]
+        and all(p["mirrored"] for p in partners),
         "ring_id": ring_id,
         "accounts": len(accounts),
         "transfers": chain["length"],
@@ -68,6 +72,7 @@ def _audit_ring(session: Session, ring_id: int) -> dict:
         "limit_violations": _limit_violations(session, ring, accounts),
         "entries": entries,
         "chain": chain,
+        "partners": partners,
     }
 
 

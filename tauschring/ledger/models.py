@@ -23,14 +23,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tauschring.db import Base, UtcDateTime, utcnow
 
-ACCOUNT_KINDS = ("member", "association")
+# "clearing": a ring's account for one partner ring (tauschring.partners).
+ACCOUNT_KINDS = ("member", "association", "clearing")
 ACCOUNT_STATUSES = ("pending", "open", "closed")
 
 
 class Account(Base):
     __tablename__ = "accounts"
     __table_args__ = (
-        CheckConstraint("kind IN ('member', 'association')", name="kind_known"),
+        CheckConstraint("kind IN ('member', 'association', 'clearing')", name="kind_known"),
         CheckConstraint("status IN ('pending', 'open', 'closed')", name="status_known"),
         CheckConstraint(
             "min_balance IS NULL OR max_balance IS NULL OR min_balance <= max_balance",

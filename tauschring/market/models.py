@@ -48,7 +48,7 @@ class Talent(Base):
     __table_args__ = (
         CheckConstraint("kind IN ('offer', 'request')", name="kind_known"),
         CheckConstraint("status IN ('active', 'withdrawn')", name="status_known"),
-        CheckConstraint("visibility IN ('ring', 'region')", name="visibility_known"),
+        CheckConstraint("visibility IN ('ring', 'partners', 'region')", name="visibility_known"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
