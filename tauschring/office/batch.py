@@ -179,12 +179,15 @@ def _check_limits(session, problems, index, row, accounts, balances, ring) -> No
     balances[debit.id], balances[credit.id] = debit_after, credit_after
 
 
-def book_rows(session: Session, actor: Actor, rows: list[Row], *, kind: str = "api") -> Batch:
+def book_rows(session: Session, actor: Actor, rows: list[Row], *, kind: str = "api",
+              checked: bool = False) -> Batch:
     """Check every row (check_rows), then book them all in order, or none.
 
-    Must run inside `atomic`. Returns the batch; its transfers are
+    Must run inside `atomic`. `checked`: the caller ran check_rows on these rows
+    in this same transaction already. Returns the batch; its transfers are
     `batch_transfers(session, batch.id)`."""
-    check_rows(session, actor, rows)
+    if not checked:
+        check_rows(session, actor, rows)
     batch = Batch(ring_id=actor.ring_id, kind=kind, booked_by_id=actor.member_id)
     session.add(batch)
     session.flush()

@@ -160,7 +160,7 @@ def book_typed_slips(session: Session, actor: Actor, typed: list[TypedSlip],
     kept = _kept(typed)
     try:
         rows = read_typed_slips(session, actor, [typed[i] for i in kept], today)
-        return batches.book_rows(session, actor, rows, kind="slips")
+        return batches.book_rows(session, actor, rows, kind="slips", checked=True)
     except BatchRefused as refused:
         raise _as_typed(refused, kept) from None
 
