@@ -13,10 +13,13 @@ from tauschring.api.idempotency import write
 from tauschring.api.pagination import PageArgs, page_schema
 from tauschring.db import atomic, db
 from tauschring.errors import Invalid
+from tauschring.i18n import _l
 from tauschring.limits import ID_MAX
 from tauschring.market import service as market
 from tauschring.market.models import KINDS, VISIBILITIES, Category
+from tauschring.office.numbers import numbers_of
 from tauschring.paging import page_of
+from tauschring.rings.models import Ring
 
 blp = Blueprint("talents", __name__, url_prefix="/api/v1",
                 description="The market: offers, requests and their categories")
@@ -43,7 +46,8 @@ class TalentIn(ma.Schema):
     category = CategoryRef(required=True)
     expires_on = ma.fields.Date(allow_none=True)
     visibility = Text(validate=ma.validate.OneOf(VISIBILITIES), metadata={
-        "description": "ring (default) or region: also on the region's public pages"})
+        "description": "ring (default); partners: also the members of the active partner "
+                       "rings; region: also the partner rings and the region's public pages"})
 
 
 class TalentPatch(ma.Schema):
@@ -55,8 +59,16 @@ class TalentPatch(ma.Schema):
     visibility = Text(validate=ma.validate.OneOf(VISIBILITIES))
 
 
+class TalentRingOut(ma.Schema):
+    id = ma.fields.Integer()
+    slug = Text()
+    name = Text()
+
+
 class TalentOut(ma.Schema):
     id = ma.fields.Integer()
+    ring = ma.fields.Nested(TalentRingOut, metadata={
+        "description": "the talent's ring (a partner ring's with scope=partners)"})
     kind = Text()
     title = Text()
     description = Text()
@@ -65,7 +77,9 @@ class TalentOut(ma.Schema):
     category_name = Text()
     member_id = ma.fields.Integer()
     member_name = Text()
-    district = Text()
+    member_number = ma.fields.Integer(allow_none=True, metadata={
+        "description": "with scope=partners: the member's number in their ring"})
+    district = Text(metadata={"description": "own ring only; not shown for partner rings"})
     status = Text()
     visibility = Text()
     current = ma.fields.Boolean()
@@ -74,7 +88,15 @@ class TalentOut(ma.Schema):
     updated_at = ma.fields.AwareDateTime()
 
 
+SCOPES = ("ring", "partners")
+
+
 class TalentsArgs(PageArgs):
+    scope = Text(load_default="ring", validate=ma.validate.OneOf(SCOPES), metadata={
+        "description": "ring (default): the own ring's talents; partners: the active "
+                       "partner rings' talents published to partners or the region"})
+    ring = ma.fields.Integer(validate=ma.validate.Range(min=1, max=ID_MAX), metadata={
+        "description": "with scope=partners: one partner ring's id"})
     kind = Text(validate=ma.validate.OneOf(KINDS))
     category = CategoryRef()
     q = Text(validate=ma.validate.Length(max=200))
@@ -107,9 +129,15 @@ def _fields(data: dict, ring_id: int) -> dict:
     return data
 
 
+def _ring(ring) -> dict:
+    return {"id": ring.id, "slug": ring.slug, "name": ring.name}
+
+
 def view(talent) -> dict:
     return {
-        "id": talent.id, "kind": talent.kind, "title": talent.title,
+        "id": talent.id, "ring": _ring(db.session.get(Ring, talent.ring_id)),
+        "kind": talent.kind,
+        "title": talent.title,
         "description": talent.description, "category": talent.category.slug,
         "category_id": talent.category_id,
         "category_name": talent.category.name(get_locale()),
@@ -131,12 +159,41 @@ def create_talent(data):
     return view(market.create_talent(db.session, actor, **_fields(data, actor.ring_id)))
 
 
+def partner_view(talent, numbers: dict) -> dict:
+    """A partner ring's talent: its ring, the member's name and number; no district
+    or contact details."""
+    return {**view(talent), "member_number": numbers.get(talent.member_id),
+            "district": None}
+
+
+def _partner_page(actor, args) -> dict:
+    if args.get("district"):
+        raise Invalid(_l("The district filters the own ring only."), code="district_own_ring",
+                      field="district")
+    # Each ring has its own categories: across rings a category is named by its slug.
+    category = args.get("category")
+    statement = market.partner_talents(
+        db.session, actor, kind=args.get("kind"), q=args.get("q"), ring_id=args.get("ring"),
+        category=str(category) if category is not None else None, member_id=args.get("member_id"))
+    page = page_of(db.session, statement, page=args["page"], per_page=args["per_page"])
+    numbers = numbers_of(db.session, [t.member_id for t in page["items"]])
+    page["items"] = [partner_view(t, numbers) for t in page["items"]]
+    return page
+
+
 @blp.route("/talents", methods=["GET"])
 @blp.arguments(TalentsArgs, location="query")
 @blp.response(200, page_schema(TalentOut, "TalentPage"))
 def list_talents(args):
-    """Current talents (active, unexpired, of active members), newest first."""
+    """Current talents (active, unexpired, of active members, not away), newest first:
+    the own ring's, or with `scope=partners` the active partner rings' talents their
+    owners published to partners or the region (`ring` narrows to one of them)."""
     actor = current_actor()
+    if args["scope"] == "partners":
+        return _partner_page(actor, args)
+    if args.get("ring") is not None and args["ring"] != actor.ring_id:
+        raise Invalid(_l("The ring filter needs scope=partners."), code="ring_needs_scope",
+                      field="ring")
     category = args.get("category")
     statement = market.current_talents(
         actor.ring_id, kind=args.get("kind"), q=args.get("q"), district=args.get("district"),
@@ -150,7 +207,13 @@ def list_talents(args):
 @blp.route("/talents/<int:talent_id>", methods=["GET"])
 @blp.response(200, TalentOut)
 def get_talent(talent_id):
-    return view(market.get_talent(db.session, current_actor(), talent_id))
+    """A talent of the own ring, or (to read) a partner ring's talent the caller may
+    see in the partner market."""
+    actor = current_actor()
+    talent = market.visible_talent(db.session, actor, talent_id)
+    if talent.ring_id != actor.ring_id:
+        return partner_view(talent, numbers_of(db.session, [talent.member_id]))
+    return view(talent)
 
 
 @blp.route("/talents/<int:talent_id>", methods=["PATCH"])

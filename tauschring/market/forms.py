@@ -8,6 +8,7 @@ from wtforms import DateField, RadioField, SearchField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from tauschring.market import service
+from tauschring.web.minutes import HoursField
 
 try:  # WTForms 3.3 wants choices as SelectChoice; older ones know tuples only.
     from wtforms.fields.choices import SelectChoice as choice
@@ -43,6 +44,31 @@ class MarketFilter(FlaskForm):
     district = StringField(_l("District or postcode"))
 
 
+class PartnerMarketFilter(FlaskForm):
+    """The partner market's filters (a GET form, like the market's)."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Search words"))
+    kind = SelectField(_l("Offers or requests"),
+                       choices=[choice("", _l("Offers and requests")),
+                                choice("offer", _l("Offers only")),
+                                choice("request", _l("Requests only"))])
+    ring = SelectField(_l("Partner ring"))
+
+
+class PartnerExchangeForm(FlaskForm):
+    """Proposing an exchange from a partner ring's talent: its owner and the
+    direction come from the talent."""
+
+    minutes = HoursField(_l("Time (hours:minutes)"))
+    description = TextAreaField(_l("What was done?"), filters=[_strip],
+                                validators=[DataRequired(), Length(max=2000)])
+    performed_on = DateField(_l("Date"), validators=[DataRequired()],
+                             format=["%Y-%m-%d", "%d.%m.%Y"])
+
+
 class TalentForm(FlaskForm):
     kind = RadioField(_l("What is it?"), default="offer",
                       choices=[choice("offer", _l("An offer: I can do this for others")),
@@ -57,11 +83,14 @@ class TalentForm(FlaskForm):
     # Browsers without a date picker show a text box; people there type 31.12.2025.
     expires_on = DateField(_l("Current until (optional)"), validators=[Optional()],
                            format=["%Y-%m-%d", "%d.%m.%Y"])
-    # Published to the region: on its public pages, with the ring's contact (tauschring/regions).
+    # Published to partners: the members of the partner rings see it in their partner
+    # market; to the region: they too, and its public pages, with the ring's contact
+    # (tauschring/regions).
     visibility = RadioField(_l("Who may see it?"), default="ring", choices=[
         choice("ring", _l("The members of my ring")),
-        choice("region", _l("Also the public pages of the region, with the ring's contact "
-                            "instead of mine"))])
+        choice("partners", _l("Also the members of our partner rings")),
+        choice("region", _l("Also the partner rings and the public pages of the region, "
+                            "with the ring's contact instead of mine"))])
 
     def fields(self) -> dict:
         return {"kind": self.kind.data, "title": self.title.data,

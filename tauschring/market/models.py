@@ -20,9 +20,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tauschring.db import Base, UtcDateTime, utcnow
 
 KINDS = ("offer", "request")
-# Who sees a talent: the ring's members, or also the region's public pages
+# Who sees a talent: the ring's members; also the members of the active partner
+# rings (tauschring/partners); or the partner rings and the region's public pages
 # (tauschring/regions), there with the ring's contact instead of the member's.
-VISIBILITIES = ("ring", "region")
+VISIBILITIES = ("ring", "partners", "region")
+# The visibilities the partner rings' members see (the partner market).
+SHARED_WITH_PARTNERS = ("partners", "region")
 
 
 class Category(Base):

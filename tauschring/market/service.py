@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from tauschring import auditlog
@@ -14,8 +14,15 @@ from tauschring.away.models import Away
 from tauschring.db import utcnow
 from tauschring.errors import Forbidden, Invalid, NotFound
 from tauschring.i18n import _l
-from tauschring.market.models import KINDS, VISIBILITIES, Category, Talent
+from tauschring.market.models import (
+    KINDS,
+    SHARED_WITH_PARTNERS,
+    VISIBILITIES,
+    Category,
+    Talent,
+)
 from tauschring.members.models import Member
+from tauschring.partners.clearing import active_partner_ids
 from tauschring.rings.models import Ring
 from tauschring.search import talents as talent_search
 from tauschring.textsearch import contains
@@ -152,7 +159,8 @@ def _clean_talent_fields(session: Session, ring_id: int, fields: dict) -> dict:
         clean["kind"] = fields["kind"]
     if "visibility" in fields:
         if fields["visibility"] not in VISIBILITIES:
-            raise Invalid(_l("Please choose who may see it: the ring or the whole region."),
+            raise Invalid(_l("Please choose who may see it: the ring, also the partner rings, "
+                             "or also the whole region."),
                           code="visibility_invalid", field="visibility")
         clean["visibility"] = fields["visibility"]
     if "title" in fields:
@@ -194,7 +202,9 @@ def create_talent(session: Session, actor: Actor, *, kind: str, title: str,
                   description: str = "", category_id: int,
                   expires_on: date | None = None, visibility: str = "ring") -> Talent:
     """A new offer or request; without `expires_on` it lasts the ring's default.
-    `visibility` "region" also shows it on the region's public pages (tauschring/regions)."""
+    `visibility` "partners" also shows it to the members of the active partner rings
+    (`partner_talents`), "region" to them and on the region's public pages
+    (tauschring/regions)."""
     member = check_may_post(session, actor)
     clean = _clean_talent_fields(session, actor.ring_id, {
         "kind": kind, "title": title, "description": description,
@@ -265,6 +275,16 @@ def renew_talent(session: Session, actor: Actor, talent_id: int) -> Talent:
     return talent
 
 
+def _listed(today: date) -> Select:
+    """Active, unexpired talents of active members who are not away, newest first."""
+    return (select(Talent).join(Member, Member.id == Talent.member_id)
+            .where(Talent.status == "active", Member.status == "active",
+                   or_(Talent.expires_on.is_(None), Talent.expires_on >= today),
+                   # Away mode: a member away until a day has their talents hidden until then.
+                   ~exists().where(Away.member_id == Talent.member_id, Away.until >= today))
+            .order_by(Talent.created_at.desc(), Talent.id.desc()))
+
+
 def current_talents(actor_ring_id: int, *, kind: str | None = None,
                     category_id: int | None = None, q: str | None = None,
                     district: str | None = None, member_id: int | None = None,
@@ -276,12 +296,7 @@ def current_talents(actor_ring_id: int, *, kind: str | None = None,
     matches the member's district or postcode. Talents of members who are away
     are left out.
     """
-    today = today or utcnow().date()
-    statement = (select(Talent).join(Member, Member.id == Talent.member_id)
-                 .where(Talent.ring_id == actor_ring_id, Talent.status == "active",
-                        Member.status == "active",
-                        or_(Talent.expires_on.is_(None), Talent.expires_on >= today))
-                 .order_by(Talent.created_at.desc(), Talent.id.desc()))
+    statement = _listed(today or utcnow().date()).where(Talent.ring_id == actor_ring_id)
     if kind:
         statement = statement.where(Talent.kind == kind)
     if category_id:
@@ -291,10 +306,90 @@ def current_talents(actor_ring_id: int, *, kind: str | None = None,
     if district and district.strip():
         statement = statement.where(or_(contains(Member.district, district.strip()),
                                         contains(Member.postcode, district.strip())))
-    # Away mode: a member away until a day has their talents hidden until then.
-    statement = statement.where(~exists().where(Away.member_id == Talent.member_id,
-                                                Away.until >= today))
     return talent_search.search(statement, q)
+
+
+# --- the partner market: the partner rings' talents published to partners ----------
+
+def partner_rings(session: Session, actor: Actor) -> list[Ring]:
+    """The rings the actor's ring trades with now (active partnerships), by name."""
+    ids = active_partner_ids(session, actor.ring_id)
+    if not ids:
+        return []
+    return list(session.scalars(select(Ring).where(Ring.id.in_(ids)).order_by(Ring.name)))
+
+
+def partner_talents(session: Session, actor: Actor, *, kind: str | None = None,
+                    q: str | None = None, ring_id: int | None = None,
+                    category: str | None = None, member_id: int | None = None,
+                    today: date | None = None) -> Select:
+    """The current talents of the active partner rings that their owners published
+    to partners or the region, newest first (with `q` the best matches first: the
+    market's German search). `ring_id` narrows to one partner ring (another ring:
+    nothing), `category` to a category's slug (rings share the default slugs).
+    A paused or ended partnership hides its ring's talents at once: the
+    partnerships are read with every list."""
+    partners = active_partner_ids(session, actor.ring_id)
+    if ring_id is not None:
+        partners = [each for each in partners if each == ring_id]
+    statement = _listed(today or utcnow().date()).where(
+        Talent.ring_id.in_(partners), Talent.visibility.in_(SHARED_WITH_PARTNERS))
+    if not partners:
+        statement = statement.where(false())
+    if kind:
+        statement = statement.where(Talent.kind == kind)
+    if category:
+        statement = statement.where(Talent.category_id.in_(
+            select(Category.id).where(Category.slug == category)))
+    if member_id:
+        statement = statement.where(Talent.member_id == member_id)
+    return talent_search.search(statement, q)
+
+
+def get_partner_talent(session: Session, actor: Actor, talent_id: int) -> Talent:
+    """A current talent of an active partner ring, published to partners or the
+    region; anything else is unknown to the actor (404)."""
+    talent = session.get(Talent, talent_id) if isinstance(talent_id, int) else None
+    today = utcnow().date()
+    if (talent is None or talent.ring_id == actor.ring_id
+            or talent.visibility not in SHARED_WITH_PARTNERS
+            or talent.ring_id not in active_partner_ids(session, actor.ring_id)
+            or not is_current(talent, today) or _away(session, talent.member_id, today)):
+        raise NotFound(_l("This offer or request does not exist, or is no longer current."),
+                       code="talent_not_found")
+    return talent
+
+
+def visible_talent(session: Session, actor: Actor, talent_id: int) -> Talent:
+    """A talent of the actor's ring (`get_talent`) or a partner ring's talent the
+    actor may see (`get_partner_talent`); to read, never to change."""
+    try:
+        return get_talent(session, actor, talent_id)
+    except NotFound:
+        return get_partner_talent(session, actor, talent_id)
+
+
+def _away(session: Session, member_id: int, today: date) -> bool:
+    return session.scalar(select(exists().where(Away.member_id == member_id,
+                                                Away.until >= today))) or False
+
+
+def propose_from_partner_talent(session: Session, actor: Actor, talent_id: int, *,
+                                minutes: int, description: str, performed_on: date):
+    """An exchange with the owner of a partner ring's talent, proposed by the actor:
+    for an offer the owner provides and the actor receives; for a request the
+    other way round. Booked across both rings once the owner confirms
+    (tauschring.exchanges.service.propose)."""
+    from tauschring.exchanges import service as exchanges  # it reads the market's models
+
+    talent = get_partner_talent(session, actor, talent_id)
+    if talent.kind == "offer":
+        provider_id, recipient_id = talent.member_id, actor.member_id
+    else:
+        provider_id, recipient_id = actor.member_id, talent.member_id
+    return exchanges.propose(session, actor, provider_id=provider_id,
+                             recipient_id=recipient_id, talent_id=talent.id, minutes=minutes,
+                             description=description, performed_on=performed_on)
 
 
 def talents_of_member(member_id: int) -> Select:

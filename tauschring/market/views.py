@@ -23,12 +23,15 @@ from sqlalchemy import func, select
 from werkzeug.routing import BuildError
 
 from tauschring.db import atomic, db, utcnow
-from tauschring.errors import Forbidden, Invalid
+from tauschring.errors import Forbidden, Invalid, NotFound
+from tauschring.exchanges.service import check_may_trade
 from tauschring.limits import ID_MAX
 from tauschring.market import service
 from tauschring.market.forms import (
     CategoryForm,
     MarketFilter,
+    PartnerExchangeForm,
+    PartnerMarketFilter,
     TalentForm,
     choice,
     no_nul,
@@ -36,10 +39,11 @@ from tauschring.market.forms import (
 from tauschring.market.models import Category
 from tauschring.members.models import Member
 from tauschring.members.service import visible_profile
+from tauschring.office.numbers import number_of, numbers_of
 from tauschring.paging import page_number, page_of
 from tauschring.rings.models import Ring
 from tauschring.web.access import coordinator_required, current_actor
-from tauschring.web.forms import show_error
+from tauschring.web.forms import act, show_error
 
 bp = Blueprint("market", __name__)
 
@@ -114,6 +118,7 @@ def index():
     counts = _counts_by_category(actor.ring_id, filters)
     return render_template(
         "market/index.html", form=form, page=page, counts=counts, total=sum(counts.values()),
+        has_partners=bool(service.partner_rings(db.session, actor)),
         categories=[c for c in all_categories if counts.get(c.id) or c == selected
                     or (c.active and not any(filters.values()))],
         selected=selected, owner=owner, districts=_districts(actor.ring_id),
@@ -153,13 +158,90 @@ def mine():
 @login_required
 def talent(talent_id: int):
     actor = current_actor()
-    found = service.get_talent(db.session, actor, talent_id)
+    try:
+        found = service.get_talent(db.session, actor, talent_id)
+    except NotFound:
+        # A partner ring's talent the member may see (else 404 as before).
+        service.get_partner_talent(db.session, actor, talent_id)
+        return redirect(url_for("market.partner_talent", talent_id=talent_id))
     ring = db.session.get(Ring, actor.ring_id)
     return render_template(
         "market/talent.html", talent=found, contact=visible_profile(found.member, actor),
         may_edit=service.may_edit(actor, found), current=service.is_current(found),
         expired=found.expires_on is not None and found.expires_on < utcnow().date(),
         renewed_until=service.default_expiry(ring))
+
+
+# --- the partner market: the partner rings' talents published to partners ----------
+
+@bp.route("/market/partners")
+@login_required
+def partners():
+    """Offers and requests of the partner rings, with each one's ring and member."""
+    actor = current_actor()
+    rings = service.partner_rings(db.session, actor)
+    kind = request.args.get("kind") if request.args.get("kind") in KIND_LABELS else None
+    ring = next((r for r in rings if r.id == _int_arg("ring")), None)
+    q = _text_arg("q", 200)
+    form = PartnerMarketFilter(data={"q": q, "kind": kind or "",
+                                     "ring": str(ring.id) if ring else ""}, formdata=None)
+    form.ring.choices = [choice("", _("All partner rings"))] + [
+        choice(str(r.id), r.name) for r in rings]
+    page = page_of(db.session, service.partner_talents(
+        db.session, actor, kind=kind, q=q, ring_id=ring.id if ring else None),
+        page=page_number(request.args.get("page"), MAX_PAGE), per_page=PER_PAGE)
+    return render_template(
+        "market/partners.html", form=form, page=page, rings=rings,
+        ring_names={r.id: r.name for r in rings},
+        numbers=numbers_of(db.session, [t.member_id for t in page["items"]]),
+        filtered=bool(q or kind or ring))
+
+
+@bp.route("/market/partners/<int:talent_id>")
+@login_required
+def partner_talent(talent_id: int):
+    """A partner ring's talent: its ring, its member's name and number (no contact
+    details: the exchange is arranged here, through the proposal)."""
+    actor = current_actor()
+    found = service.get_partner_talent(db.session, actor, talent_id)
+    return render_template(
+        "market/partner_talent.html", talent=found, ring=db.session.get(Ring, found.ring_id),
+        number=number_of(db.session, found.member_id),
+        may_trade=current_user.status == "active")
+
+
+@bp.route("/market/partners/<int:talent_id>/exchange", methods=["GET", "POST"])
+@login_required
+def partner_exchange(talent_id: int):
+    """Propose an exchange with the member of a partner ring who posted the talent;
+    that member confirms it in their ring."""
+    actor = current_actor()
+    found = service.get_partner_talent(db.session, actor, talent_id)
+    check_may_trade(db.session, actor)  # who may propose, before what was sent (403)
+    form = PartnerExchangeForm()
+    if request.method == "GET":
+        form.performed_on.data = utcnow().date()
+        form.description.data = found.title
+    status = 200
+    if form.validate_on_submit():
+        outcome = act(form, service.propose_from_partner_talent, actor, talent_id,
+                      minutes=form.minutes.data, description=form.description.data,
+                      performed_on=form.performed_on.data)
+        if outcome:
+            flash(_("Proposed. The other member is asked to confirm."))
+            return redirect(_exchange_url(outcome.result.id))
+        status = outcome.status
+    elif form.is_submitted():
+        status = 422
+    return render_template("market/partner_exchange.html", form=form, talent=found,
+                           ring=db.session.get(Ring, found.ring_id),
+                           number=number_of(db.session, found.member_id)), status
+
+
+def _exchange_url(exchange_id: int) -> str:
+    if "exchanges.detail" in current_app.view_functions:
+        return url_for("exchanges.detail", exchange_id=exchange_id)
+    return url_for("market.partners")
 
 
 # --- posting and keeping one's own talents ---------------------------------------
