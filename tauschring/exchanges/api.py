@@ -17,6 +17,7 @@ from tauschring.limits import ID_MAX
 from tauschring.notifications import service as notifications
 from tauschring.office.proxies import helper_ids
 from tauschring.paging import page_of
+from tauschring.rings.models import Ring
 
 blp = Blueprint("exchanges", __name__, url_prefix="/api/v1",
                 description="Exchanges from agreement to booking, and notifications")
@@ -71,9 +72,23 @@ class EventOut(ma.Schema):
                                                           "(an authorisation), else null"})
 
 
+class ExchangeRingOut(ma.Schema):
+    id = Int()
+    slug = ma.fields.String()
+    name = ma.fields.String()
+
+
 class ExchangeOut(ma.Schema):
     id = Int()
     state = ma.fields.String()
+    ring_id = Int(metadata={"description": "the proposer's ring"})
+    partner_ring_id = Int(allow_none=True, metadata={
+        "description": "across partner rings: the other party's ring, else null"})
+    partner_ring = ma.fields.Nested(ExchangeRingOut, allow_none=True, metadata={
+        "description": "the ring partner_ring_id names ({id, slug, name}), else null"})
+    other_ring = ma.fields.Nested(ExchangeRingOut, allow_none=True, metadata={
+        "description": "the ring of the caller's counterpart when it is not the caller's "
+                       "own (a partner ring), else null"})
     provider_id = Int()
     recipient_id = Int()
     proposer_id = Int()
@@ -82,7 +97,10 @@ class ExchangeOut(ma.Schema):
     performed_on = ma.fields.Date()
     talent_id = Int(allow_none=True)
     category_id = Int(allow_none=True)
-    transfer_id = Int(allow_none=True)
+    transfer_id = Int(allow_none=True, metadata={
+        "description": "the booking (across partner rings: its half in ring_id)"})
+    partner_transfer_id = Int(allow_none=True, metadata={
+        "description": "across partner rings: the booking's half in partner_ring_id"})
     disputed_from = ma.fields.String(allow_none=True)
     created_at = ma.fields.AwareDateTime()
     updated_at = ma.fields.AwareDateTime()
@@ -126,10 +144,28 @@ def event_views(events) -> list[dict]:
             | {"by_id": helpers.get(event.id)} for event in events]
 
 
+def _ring_view(ring_id: int | None) -> dict | None:
+    if ring_id is None:
+        return None
+    ring = db.session.get(Ring, ring_id)
+    return {"id": ring.id, "slug": ring.slug, "name": ring.name}
+
+
+def _rings(actor, exchange) -> dict:
+    """The partner ring, and the ring on the other side as the caller sees it."""
+    other = None
+    if exchange.partner_ring_id is not None:
+        other = next((ring_id for ring_id in exchanges.rings_of(exchange)
+                      if ring_id != actor.ring_id), None)
+    return {"partner_ring": _ring_view(exchange.partner_ring_id),
+            "other_ring": _ring_view(other)}
+
+
 def view(exchange, *, with_events: bool = True) -> dict:
     actor = current_actor()
     data = {name: getattr(exchange, name) for name in ExchangeOut().fields
             if hasattr(exchange, name) and name != "events"}
+    data |= _rings(actor, exchange)
     data["allowed_actions"] = exchanges.allowed_actions(actor, exchange)
     data["blocked_by"] = exchanges.booking_blocker(db.session, exchange)
     other = {exchange.provider_id: exchange.recipient_id,

@@ -8,6 +8,12 @@ State machine (CONTRACT.md):
 Every change first locks the exchange row, so two confirmations, or a
 confirmation and a cancellation, racing each other end in one state. A
 booking then locks the ring and the accounts (always in this order).
+
+Across partner rings (tauschring.partners) the other party is a member of an
+active partner ring: `ring_id` is the proposer's ring, `partner_ring_id` the
+other party's. Both rings' parties and coordinators see such an exchange
+(never a ring's internal ones); confirming books both halves through
+`clearing.book_across` in the same transaction as the state change.
 """
 
 from __future__ import annotations
@@ -23,11 +29,12 @@ from tauschring.errors import Conflict, Forbidden, Invalid, NotFound
 from tauschring.exchanges.models import Exchange, ExchangeEvent
 from tauschring.i18n import _l
 from tauschring.ledger import service as ledger
-from tauschring.ledger.models import Account
+from tauschring.ledger.models import Account, Transfer
 from tauschring.market.models import Category, Talent
 from tauschring.members.models import Member
 from tauschring.members.service import coordinators_of
 from tauschring.notifications.service import notify
+from tauschring.partners import clearing
 from tauschring.rings.models import Ring
 
 DESCRIPTION_MAX = 2000
@@ -41,7 +48,23 @@ TEXT_REQUIRED = {"description": _l("Please describe what was done."),
                  "message": _l("Please write a message.")}
 
 
+# Talents of a partner ring that may be traded from (their owners published them).
+PARTNER_VISIBILITIES = ("partners", "region")
+
+
 # --- who is who -----------------------------------------------------------
+
+def rings_of(exchange: Exchange) -> tuple[int, ...]:
+    """The rings an exchange belongs to: one, or the two partner rings."""
+    if exchange.partner_ring_id is None:
+        return (exchange.ring_id,)
+    return (exchange.ring_id, exchange.partner_ring_id)
+
+
+def in_ring(ring_id: int):
+    """SQL: an exchange of the ring, inside it or across to a partner ring."""
+    return or_(Exchange.ring_id == ring_id, Exchange.partner_ring_id == ring_id)
+
 
 def _side(actor: Actor, exchange: Exchange) -> str | None:
     """'provider' or 'recipient' if the actor is that member or shares its account."""
@@ -65,13 +88,14 @@ def _other_party_id(exchange: Exchange) -> int:
 
 def get_exchange(session: Session, actor: Actor, exchange_id: int, *,
                  lock: bool = False) -> Exchange:
-    """An exchange the actor may see: its parties (and households) and coordinators."""
+    """An exchange the actor may see: its parties (and households) and the
+    coordinators of its ring (of both rings, across partner rings)."""
     statement = select(Exchange).where(Exchange.id == exchange_id)
     if lock:
         statement = statement.with_for_update(of=Exchange).execution_options(
             populate_existing=True)
     exchange = session.scalars(statement).unique().first()
-    if exchange is None or exchange.ring_id != actor.ring_id or (
+    if exchange is None or actor.ring_id not in rings_of(exchange) or (
             not actor.is_coordinator and _side(actor, exchange) is None):
         raise NotFound(_l("Exchange %(id)s does not exist.", id=exchange_id),
                        code="exchange_not_found")
@@ -129,12 +153,13 @@ def check_may_dispute(session: Session, actor: Actor, exchange_id: int, *,
 
 def check_may_message(session: Session, actor: Actor, exchange_id: int, *,
                       lock: bool = False) -> Exchange:
-    """The parties and the ring's coordinators: whoever may see the exchange."""
+    """The parties and the coordinators: whoever may see the exchange."""
     return get_exchange(session, actor, exchange_id, lock=lock)
 
 
 def check_may_resolve(session: Session, actor: Actor, exchange_id: int, *,
                       lock: bool = False) -> Exchange:
+    """A coordinator of the exchange's ring (of either ring, across partner rings)."""
     exchange = get_exchange(session, actor, exchange_id, lock=lock)
     actor.require_coordinator()
     return exchange
@@ -176,16 +201,9 @@ def propose(session: Session, actor: Actor, *, provider_id: int, recipient_id: i
     if performed_on > utcnow().date() + timedelta(days=1):
         raise Invalid(_l("The work cannot lie in the future."), code="performed_in_future",
                       field="performed_on")
-    parties = {}
-    for field, member_id in (("provider_id", provider_id), ("recipient_id", recipient_id)):
-        member = session.get(Member, member_id) if isinstance(member_id, int) else None
-        if member is None or member.ring_id != actor.ring_id:
-            raise Invalid(_l("There is no such member in this ring."),
-                          code="member_not_found", field=field)
-        if member.status != "active":
-            raise Invalid(_l("%(name)s cannot trade at the moment.", name=member.name),
-                          code="member_not_active", field=field)
-        parties[field] = member
+    parties = {field: _party(session, actor, field, member_id)
+               for field, member_id in (("provider_id", provider_id),
+                                        ("recipient_id", recipient_id))}
     provider, recipient = parties["provider_id"], parties["recipient_id"]
     if provider.account_id == recipient.account_id:
         raise Invalid(_l("Provider and recipient share one account; there is nothing to "
@@ -193,22 +211,32 @@ def propose(session: Session, actor: Actor, *, provider_id: int, recipient_id: i
     if actor.member_id not in (provider.id, recipient.id):
         raise Forbidden(_l("Only the provider or the recipient can propose an exchange."),
                         code="not_a_party")
+    # The actor's side is in its own ring; the other party may be in a partner ring.
+    other = recipient if actor.member_id == provider.id else provider
+    partner_ring_id = other.ring_id if other.ring_id != actor.ring_id else None
+    if partner_ring_id is not None:
+        clearing.active_partnership(session, actor.ring_id, partner_ring_id)
     category = None
     if talent_id is not None:
         talent = session.get(Talent, talent_id) if isinstance(talent_id, int) else None
-        if talent is None or talent.ring_id != actor.ring_id or talent.status != "active":
+        if talent is None or talent.status != "active" or not (
+                talent.ring_id == actor.ring_id or (
+                    talent.ring_id == partner_ring_id
+                    and talent.visibility in PARTNER_VISIBILITIES)):
             raise Invalid(_l("There is no such offer or request."), code="talent_not_found",
                           field="talent_id")
-        category = talent.category_id
+        # A partner ring's category is not one of this ring's (its reports count by them).
+        category = talent.category_id if talent.ring_id == actor.ring_id else None
     if category_id is not None:
         found = session.get(Category, category_id) if isinstance(category_id, int) else None
         if found is None or found.ring_id != actor.ring_id:
             raise Invalid(_l("Unknown category."), code="category_unknown",
                           field="category_id")
         category = found.id
-    exchange = Exchange(ring_id=actor.ring_id, provider_id=provider.id,
-                        recipient_id=recipient.id, proposer_id=actor.member_id,
-                        minutes=minutes, description=description, performed_on=performed_on,
+    exchange = Exchange(ring_id=actor.ring_id, partner_ring_id=partner_ring_id,
+                        provider_id=provider.id, recipient_id=recipient.id,
+                        proposer_id=actor.member_id, minutes=minutes,
+                        description=description, performed_on=performed_on,
                         talent_id=talent_id, category_id=category, state="proposed")
     session.add(exchange)
     session.flush()
@@ -218,19 +246,95 @@ def propose(session: Session, actor: Actor, *, provider_id: int, recipient_id: i
     return exchange
 
 
+def _party(session: Session, actor: Actor, field: str, member_id) -> Member:
+    """A party to be: a member of the actor's ring, or of a ring it is partners
+    with (refused as not_partners while that partnership is not active). A member
+    of an unrelated ring is as unknown as one that does not exist."""
+    member = session.get(Member, member_id) if isinstance(member_id, int) else None
+    if member is not None and member.ring_id not in (actor.ring_id, None) and \
+            clearing.partnership_between(session, actor.ring_id, member.ring_id) is None:
+        member = None
+    if member is None or member.ring_id is None:
+        raise Invalid(_l("There is no such member in this ring."),
+                      code="member_not_found", field=field)
+    if member.ring_id != actor.ring_id:
+        try:
+            clearing.active_partnership(session, actor.ring_id, member.ring_id)
+        except Invalid as refusal:
+            raise Invalid(refusal.message, code=refusal.code, field=field) from None
+    if member.status != "active":
+        raise Invalid(_l("%(name)s cannot trade at the moment.", name=member.name),
+                      code="member_not_active", field=field)
+    return member
+
+
+def talent_to_propose_from(session: Session, actor: Actor, talent_id: int) -> Talent | None:
+    """A talent of an active partner ring that its owner published to partners
+    or the region, and that is active; else None (the actor's own ring's talents
+    are read through the market)."""
+    talent = session.get(Talent, talent_id)
+    if talent is None or talent.ring_id == actor.ring_id or talent.status != "active" \
+            or talent.visibility not in PARTNER_VISIBILITIES \
+            or talent.member.status != "active" \
+            or talent.ring_id not in clearing.active_partner_ids(session, actor.ring_id):
+        return None
+    return talent
+
+
+def partner_member(session: Session, actor: Actor, member_id: int) -> Member | None:
+    """An active member of an active partner ring (to propose an exchange to)."""
+    member = session.get(Member, member_id)
+    if member is None or member.ring_id in (None, actor.ring_id) \
+            or member.status != "active" \
+            or member.ring_id not in clearing.active_partner_ids(session, actor.ring_id):
+        return None
+    return member
+
+
 # --- the other party --------------------------------------------------------
 
 def _book(session: Session, exchange: Exchange, minutes: int, booked_by_id: int | None,
-          override_reason: str | None = None):
-    return ledger.book(session, ring_id=exchange.ring_id,
-                       debit_account_id=exchange.recipient.account_id,
-                       credit_account_id=exchange.provider.account_id, minutes=minutes,
-                       memo=exchange.description, booked_by_id=booked_by_id,
-                       exchange_id=exchange.id, override_reason=override_reason)
+          override_reason: str | None = None) -> Transfer:
+    """Book `minutes` from the recipient to the provider; across partner rings both
+    halves. Returns the transfer in `exchange.ring_id` and records both halves on
+    the exchange (transfer_id, partner_transfer_id)."""
+    if exchange.partner_ring_id is None:
+        transfer = ledger.book(session, ring_id=exchange.ring_id,
+                               debit_account_id=exchange.recipient.account_id,
+                               credit_account_id=exchange.provider.account_id,
+                               minutes=minutes, memo=exchange.description,
+                               booked_by_id=booked_by_id, exchange_id=exchange.id,
+                               override_reason=override_reason)
+        exchange.transfer_id = transfer.id
+        return transfer
+    halves = clearing.book_across(
+        session, payer_ring_id=exchange.recipient.ring_id,
+        payer_account_id=exchange.recipient.account_id,
+        payee_ring_id=exchange.provider.ring_id,
+        payee_account_id=exchange.provider.account_id, minutes=minutes,
+        memo=exchange.description, booked_by_id=booked_by_id, exchange_id=exchange.id,
+        override_reason=override_reason)
+    return _record_halves(exchange, halves)
+
+
+def _record_halves(exchange: Exchange, halves: tuple[Transfer, Transfer]) -> Transfer:
+    """exchange.transfer_id: the half in exchange.ring_id; partner_transfer_id: the
+    half in the partner ring. Returns the first."""
+    by_ring = {transfer.ring_id: transfer for transfer in halves}
+    exchange.transfer_id = by_ring[exchange.ring_id].id
+    exchange.partner_transfer_id = by_ring[exchange.partner_ring_id].id
+    return by_ring[exchange.ring_id]
+
+
+def _half_in(exchange: Exchange, ring_id: int) -> int:
+    """The id of the exchange's booking half in `ring_id` (across partner rings)."""
+    return exchange.transfer_id if ring_id == exchange.ring_id \
+        else exchange.partner_transfer_id
 
 
 def confirm(session: Session, actor: Actor, exchange_id: int) -> Exchange:
-    """The other party agrees: one transfer books it, atomically with the state."""
+    """The other party agrees: one transfer books it (across partner rings, one in
+    each ring), atomically with the state."""
     exchange = check_may_confirm(session, actor, exchange_id, lock=True)
     _require_state(exchange, "proposed")
     transfer = _book(session, exchange, exchange.minutes, actor.member_id)
@@ -241,7 +345,6 @@ def confirm(session: Session, actor: Actor, exchange_id: int) -> Exchange:
 def _mark_booked(session, exchange, transfer, actor_id, action, note=""):
     exchange.state = "booked"
     exchange.disputed_from = None
-    exchange.transfer_id = transfer.id
     exchange.booked_at = transfer.booked_at
     _event(session, exchange, actor_id, action, note=note, minutes=exchange.minutes,
            transfer_id=transfer.id)
@@ -306,11 +409,15 @@ def dispute(session: Session, actor: Actor, exchange_id: int, reason: str) -> Ex
     exchange.state = "disputed"
     _event(session, exchange, actor.member_id, "disputed", note=reason)
     others = [exchange.provider_id, exchange.recipient_id]
-    coordinators = [m.id for m in coordinators_of(session, exchange.ring_id)]
-    notify(session, others + coordinators, "disputed", exchange=exchange,
+    notify(session, others + _coordinator_ids(session, exchange), "disputed", exchange=exchange,
            actor_id=actor.member_id, note=reason)
     session.flush()
     return exchange
+
+
+def _coordinator_ids(session: Session, exchange: Exchange) -> list[int]:
+    """Who mediates: the coordinators of the exchange's ring, or of both rings."""
+    return [m.id for ring_id in rings_of(exchange) for m in coordinators_of(session, ring_id)]
 
 
 def add_message(session: Session, actor: Actor, exchange_id: int, text: str) -> ExchangeEvent:
@@ -321,7 +428,7 @@ def add_message(session: Session, actor: Actor, exchange_id: int, text: str) -> 
                        code="not_disputed")
     text = _text(text, "message", NOTE_MAX, required=True)
     event = _event(session, exchange, actor.member_id, "message", note=text)
-    coordinators = [m.id for m in coordinators_of(session, exchange.ring_id)]
+    coordinators = _coordinator_ids(session, exchange)
     notify(session, [exchange.provider_id, exchange.recipient_id, *coordinators], "message",
            exchange=exchange, actor_id=actor.member_id, note=text)
     session.flush()
@@ -358,13 +465,15 @@ def resolve(session: Session, actor: Actor, exchange_id: int, *, decision: str, 
 
     if decision == "book" and not standing:
         transfer = _book(session, exchange, exchange.minutes, actor.member_id, override)
-        exchange.transfer_id, exchange.booked_at = transfer.id, transfer.booked_at
+        exchange.booked_at = transfer.booked_at
+    elif decision == "cancel" and standing and exchange.partner_ring_id is not None:
+        transfer = _reverse_across(session, actor, exchange, note, override)
     elif decision == "cancel" and standing:
         transfer = ledger.reverse(session, actor, transfer_id=exchange.transfer_id,
                                   reason=note, override_limits=override_limits)
     elif decision == "adjust" and not standing:
         transfer = _book(session, exchange, minutes, actor.member_id, override)
-        exchange.transfer_id, exchange.booked_at = transfer.id, transfer.booked_at
+        exchange.booked_at = transfer.booked_at
     elif decision == "adjust" and minutes != exchange.minutes:
         transfer = _correct(session, actor, exchange, minutes, note, override)
     else:
@@ -383,23 +492,57 @@ def resolve(session: Session, actor: Actor, exchange_id: int, *, decision: str, 
 
 
 def _correct(session, actor, exchange, minutes, note, override):
-    """A transfer of the difference, so the exchange ends booked at `minutes`."""
+    """A transfer of the difference, so the exchange ends booked at `minutes`
+    (across partner rings: booked across too, and returned is the half in
+    exchange.ring_id)."""
     difference = minutes - exchange.minutes
-    debit, credit = exchange.recipient.account_id, exchange.provider.account_id
+    payer, payee = exchange.recipient, exchange.provider
     if difference < 0:
-        debit, credit = credit, debit
-    return ledger.book(session, ring_id=exchange.ring_id, debit_account_id=debit,
-                       credit_account_id=credit, minutes=abs(difference),
-                       memo=f"Korrektur / correction: {note}", booked_by_id=actor.member_id,
-                       exchange_id=exchange.id, override_reason=override)
+        payer, payee = payee, payer
+    memo = f"Korrektur / correction: {note}"
+    if exchange.partner_ring_id is None:
+        return ledger.book(session, ring_id=exchange.ring_id,
+                           debit_account_id=payer.account_id,
+                           credit_account_id=payee.account_id, minutes=abs(difference),
+                           memo=memo, booked_by_id=actor.member_id,
+                           exchange_id=exchange.id, override_reason=override)
+    halves = clearing.book_across(
+        session, payer_ring_id=payer.ring_id, payer_account_id=payer.account_id,
+        payee_ring_id=payee.ring_id, payee_account_id=payee.account_id,
+        minutes=abs(difference), memo=memo, booked_by_id=actor.member_id,
+        exchange_id=exchange.id, override_reason=override,
+        require_active=difference > 0)  # giving time back needs no active partnership
+    return {transfer.ring_id: transfer for transfer in halves}[exchange.ring_id]
+
+
+def _reverse_across(session, actor, exchange, note, override):
+    """Reverse both halves of a booking across partner rings, in one step: the
+    provider pays back to the recipient. Returns the half in exchange.ring_id."""
+    provider, recipient = exchange.provider, exchange.recipient
+    originals = (_half_in(exchange, provider.ring_id), _half_in(exchange, recipient.ring_id))
+    for original_id in originals:
+        existing = ledger.reversal_of(session, original_id)
+        if existing is not None:
+            raise Conflict(_l("This transfer was already reversed by transfer #%(id)s.",
+                              id=existing.id), code="already_reversed",
+                           reversed_by_id=existing.id)
+    halves = clearing.book_across(
+        session, payer_ring_id=provider.ring_id, payer_account_id=provider.account_id,
+        payee_ring_id=recipient.ring_id, payee_account_id=recipient.account_id,
+        minutes=session.get(Transfer, originals[0]).minutes,
+        memo=f"Reversal of exchange {exchange.id}: {note}", booked_by_id=actor.member_id,
+        exchange_id=exchange.id, reverses=originals, override_reason=override,
+        require_active=False)
+    return {transfer.ring_id: transfer for transfer in halves}[exchange.ring_id]
 
 
 # --- reading ------------------------------------------------------------------
 
 def exchanges_for(actor: Actor, *, state: str | None = None,
                   member_id: int | None = None) -> Select:
-    """The actor's exchanges (a coordinator's: the ring's), awaiting ones first."""
-    statement = select(Exchange).where(Exchange.ring_id == actor.ring_id)
+    """The actor's exchanges (a coordinator's: the ring's, with those across to
+    partner rings), the latest first."""
+    statement = select(Exchange).where(in_ring(actor.ring_id))
     if not actor.is_coordinator:
         mine = select(Member.id).where(Member.account_id == actor.account_id)
         statement = statement.where(or_(Exchange.provider_id.in_(mine),
@@ -416,34 +559,52 @@ def awaiting(actor: Actor) -> Select:
     """Proposals waiting for this member (or their household) to answer."""
     mine = select(Member.id).where(Member.account_id == actor.account_id)
     return (select(Exchange).where(
-        Exchange.ring_id == actor.ring_id, Exchange.state == "proposed",
+        in_ring(actor.ring_id), Exchange.state == "proposed",
         Exchange.proposer_id.not_in(mine),
         or_(Exchange.provider_id.in_(mine), Exchange.recipient_id.in_(mine)))
         .order_by(Exchange.created_at))
 
 
 def dispute_queue(actor: Actor) -> Select:
+    """Disputed exchanges of the coordinator's ring, with those across partner
+    rings that involve it (both rings' coordinators mediate them)."""
     actor.require_coordinator()
-    return (select(Exchange).where(Exchange.ring_id == actor.ring_id,
-                                   Exchange.state == "disputed")
+    return (select(Exchange).where(in_ring(actor.ring_id), Exchange.state == "disputed")
             .order_by(Exchange.updated_at))
 
 
 def booking_blocker(session: Session, exchange: Exchange) -> dict | None:
-    """Why confirming would be refused right now (a limit), for both sides to see."""
-    if exchange.state not in ("proposed", "disputed"):
+    """Why confirming would be refused right now, for both sides to see: a
+    member's limit in its own ring; across partner rings also the partnership
+    (not active) and its credit line."""
+    if exchange.state not in ("proposed", "disputed") or exchange.disputed_from == "booked":
         return None
-    ring = session.get(Ring, exchange.ring_id)
     payer = session.get(Account, exchange.recipient.account_id)
     payee = session.get(Account, exchange.provider.account_id)
-    low, _ = ledger.effective_limits(payer, ring)
+    low, _ = ledger.effective_limits(payer, session.get(Ring, payer.ring_id))
     if low is not None and payer.balance - exchange.minutes < low:
         return {"code": "exceeds_min_balance", "member_id": exchange.recipient_id,
                 "balance_after": payer.balance - exchange.minutes, "limit": low}
-    _, high = ledger.effective_limits(payee, ring)
+    _, high = ledger.effective_limits(payee, session.get(Ring, payee.ring_id))
     if high is not None and payee.balance + exchange.minutes > high:
         return {"code": "exceeds_max_balance", "member_id": exchange.provider_id,
                 "balance_after": payee.balance + exchange.minutes, "limit": high}
+    if exchange.partner_ring_id is not None:
+        return _partnership_blocker(session, exchange, payer.ring_id, payee.ring_id)
+    return None
+
+
+def _partnership_blocker(session: Session, exchange: Exchange, payer_ring_id: int,
+                         payee_ring_id: int) -> dict | None:
+    partnership = clearing.partnership_between(session, payer_ring_id, payee_ring_id)
+    if partnership is None or partnership.status != "active":
+        return {"code": "not_partners"}
+    # The payer's ring's clearing account takes the time; its maximum is the line.
+    held = session.get(Account, partnership.account_of(payer_ring_id))
+    after = held.balance + exchange.minutes
+    if after > partnership.credit_line:
+        return {"code": "credit_line_exceeded", "credit_line": partnership.credit_line,
+                "balance_after": after, "limit": partnership.credit_line}
     return None
 
 

@@ -30,13 +30,51 @@ from tauschring.web.forms import act
 bp = Blueprint("exchanges", __name__)
 
 
-def _partners() -> list[SelectChoice]:
+def _partners(across: Member | None = None) -> list[SelectChoice]:
+    """The ring's active members; and a member of a partner ring the page was
+    opened for (from a partner's talent or profile), named with its ring."""
     members = db.session.scalars(
         select(Member).where(Member.ring_id == current_user.ring_id,
                              Member.status == "active",
                              Member.account_id != current_user.account_id)
         .order_by(Member.name)).all()
-    return [SelectChoice(m.id, m.name) for m in members]
+    choices = [SelectChoice(m.id, m.name) for m in members]
+    if across is not None:
+        choices.insert(0, SelectChoice(across.id, f"{across.name} ({across.ring.name})"))
+    return choices
+
+
+def _talent(actor, talent_id: int | None):
+    """The talent the proposal starts from: of the ring (the market's rules) or
+    one a partner ring's member published to partners; else 404."""
+    if not talent_id:
+        return None
+    talent = exchanges.talent_to_propose_from(db.session, actor, talent_id)
+    if talent is not None:
+        return talent
+    try:
+        return get_talent(db.session, actor, talent_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.app_template_global("reader_ring_id")
+def reader_ring_id() -> int | None:
+    """The ring of whoever reads the page (pages name members of other rings'
+    with their ring)."""
+    return current_user.ring_id if current_user.is_authenticated else None
+
+
+@bp.app_template_global("exchange_overview")
+def exchange_overview(latest: int = 5) -> dict:
+    """For the dashboard: what waits for the member's answer, and the latest
+    exchanges (inside the ring and across partner rings)."""
+    actor = current_actor()
+    waiting = db.session.scalars(exchanges.awaiting(actor)).unique().all()
+    mine = exchanges.exchanges_for(actor) if not actor.is_coordinator else \
+        exchanges.exchanges_for(actor, member_id=actor.member_id)
+    return {"waiting": waiting,
+            "latest": db.session.scalars(mine.limit(latest)).unique().all()}
 
 
 @bp.route("/exchanges")
@@ -60,14 +98,12 @@ def new():
     actor = current_actor()
     exchanges.check_may_trade(db.session, actor)
     form = ProposeForm()
-    form.partner.choices = _partners()
-    talent = None
-    talent_id = query_id(request.args.get("talent")) or query_id(form.talent_id.data)
-    if talent_id:
-        try:
-            talent = get_talent(db.session, actor, talent_id)
-        except NotFound:
-            abort(404)
+    talent = _talent(actor, query_id(request.args.get("talent"))
+                     or query_id(form.talent_id.data))
+    member_id = query_id(request.args.get("member"))
+    across = talent.member if talent is not None and talent.ring_id != actor.ring_id \
+        else exchanges.partner_member(db.session, actor, member_id) if member_id else None
+    form.partner.choices = _partners(across)
     if request.method == "GET":
         form.performed_on.data = utcnow().date()
         if talent is not None:
@@ -85,7 +121,8 @@ def new():
                       description=form.description.data,
                       performed_on=form.performed_on.data,
                       talent_id=talent.id if talent else None,
-                      field_map={"provider_id": "partner", "recipient_id": "partner"})
+                      field_map={"provider_id": "partner", "recipient_id": "partner",
+                                 "ring": "partner"})
         if outcome:
             flash(_("Proposed. The other member is asked to confirm."))
             return redirect(url_for("exchanges.detail", exchange_id=outcome.result.id))
