@@ -592,5 +592,13 @@ def _ring_life_commands() -> None:
 _ring_life_commands()
 
 
+def _partner_commands() -> None:
+    from tauschring.partners.commands import commands as partner_commands
+    main.add_command(partner_commands(in_app))
+
+
+_partner_commands()
+
+
 if __name__ == "__main__":
     main()

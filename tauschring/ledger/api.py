@@ -128,6 +128,20 @@ class ChainOut(ma.Schema):
     problem = ma.fields.String(allow_none=True)
 
 
+class PartnerMirrorOut(ma.Schema):
+    """A partner ring's clearing account and whether the two mirror each other."""
+
+    ring = ma.fields.String()
+    ring_id = Int()
+    ring_name = ma.fields.String()
+    status = ma.fields.String()
+    credit_line = Int()
+    clearing_account_id = Int()
+    clearing_balance = Int()
+    partner_clearing_balance = Int()
+    mirrored = ma.fields.Boolean()
+
+
 class AuditOut(ma.Schema):
     ok = ma.fields.Boolean()
     ring_id = Int()
@@ -138,6 +152,8 @@ class AuditOut(ma.Schema):
     limit_violations = ma.fields.List(ma.fields.Dict())
     entries = ma.fields.Dict()
     chain = ma.fields.Nested(ChainOut)
+    partners = ma.fields.List(ma.fields.Nested(PartnerMirrorOut), metadata={
+        "description": "each partner ring: the clearing balances, and whether they mirror"})
 
 
 # --- endpoints --------------------------------------------------------------------

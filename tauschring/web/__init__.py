@@ -66,6 +66,8 @@ def init_web(app: Flask) -> None:
 
     for blueprint in (feedback_bp, news_bp, events_bp, digest_bp, away_bp, documents_bp):
         app.register_blueprint(blueprint)
+    from tauschring.partners.views import bp as partners_bp  # partner rings
+    app.register_blueprint(partners_bp)
     init_access(app)
     app.add_template_filter(hours, "hours")
     app.add_template_filter(short_date, "date")
@@ -85,6 +87,7 @@ def _nav_links(app: Flask) -> list[tuple[str, str]]:
              ("news.index", _l("News")), ("events.index", _l("Events")),
              ("documents.index", _l("Documents")),
              ("members.directory", _l("Members")),
+             ("partners.index", _l("Partner rings")),
              ("exchanges.notification_list", _l("Notifications"))]
     if current_user.is_coordinator:
         links.append(("coordination.index", _l("Coordination")))

@@ -45,6 +45,7 @@ from tauschring.exchanges import service as exchanges
 from tauschring.ledger import service as ledger
 from tauschring.ledger.audit import audit_ring
 from tauschring.market import service as market
+from tauschring.rings.service import create_ring
 from tests.support.app import PASSWORD, World, make_app
 from tests.support.databases import ENGINES, postgres_database
 from tests.support.regions import region_for_matrix
@@ -75,6 +76,8 @@ STATE = {
     "talents": "SELECT id, status, kind, title, expires_on FROM talents ORDER BY id",
     "categories": "SELECT id, name_de, name_en, active, position FROM categories ORDER BY id",
     "idempotent_responses": "SELECT count(*) FROM idempotent_responses",
+    "partnerships": "SELECT id, status, credit_line, proposed_by_ring_id FROM partnerships "
+                    "ORDER BY id",
 }
 
 
@@ -236,6 +239,10 @@ def build_scene(world: World) -> tuple[dict, dict]:
         made["document"] = ring_documents.upload(
             session, karin.actor, title="Satzung", filename="satzung.pdf",
             data=b"%PDF-1.4\n%%EOF\n", folder=storage.folder(world.app)).id
+        from tauschring.partners import service as partners  # ring A proposes to Bergdorf
+        bergdorf = create_ring(session, name="Bergdorf", slug="bergdorf")
+        made["partnership"] = partners.propose(session, karin.actor, ring=bergdorf.id,
+                                               credit_line=600).id
         return made
 
     made = atomic(objects)
