@@ -592,6 +592,14 @@ def _ring_life_commands() -> None:
 _ring_life_commands()
 
 
+def _federation_commands() -> None:
+    from tauschring.federation.commands import commands as federation_commands
+    main.add_command(federation_commands(in_app))
+
+
+_federation_commands()
+
+
 def _partner_commands() -> None:
     from tauschring.partners.commands import commands as partner_commands
     main.add_command(partner_commands(in_app))

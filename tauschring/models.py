@@ -36,6 +36,7 @@ from tauschring.events.models import CalendarFeed, Event, EventAttendance  # noq
 from tauschring.feedback.models import Feedback  # noqa: F401
 from tauschring.news.models import News  # noqa: F401
 from tauschring.partners.models import Partnership  # noqa: F401
+from tauschring.federation.models import FederatedTransfer, Peer, ReceivedMessage  # noqa: F401
 
 __all__ = [
     "Account", "ApiToken", "Category", "Entry", "Exchange", "ExchangeEvent", "FeeCharge",

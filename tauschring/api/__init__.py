@@ -80,6 +80,9 @@ def init_api(app: Flask) -> None:
     for blueprint in (feedback, news, events, digest, away, documents):
         api.register_blueprint(blueprint, name=blueprint.name.capitalize())
         app.extensions["csrf"].exempt(blueprint)
+    from tauschring.federation.api import blp as federation  # other instances
+    api.register_blueprint(federation, name="Federation")
+    app.extensions["csrf"].exempt(federation)
     from tauschring.partners.api import blp as partners  # partner rings
     api.register_blueprint(partners, name="Partners")
     app.extensions["csrf"].exempt(partners)

@@ -66,6 +66,9 @@ def init_web(app: Flask) -> None:
 
     for blueprint in (feedback_bp, news_bp, events_bp, digest_bp, away_bp, documents_bp):
         app.register_blueprint(blueprint)
+    from tauschring.federation.views import bp as federation_bp  # signed, between instances
+    app.register_blueprint(federation_bp)
+    app.extensions["csrf"].exempt(federation_bp)
     from tauschring.partners.views import bp as partners_bp  # partner rings
     app.register_blueprint(partners_bp)
     init_access(app)

@@ -1,0 +1,186 @@
+"""The two-phase commit between instances, service by service, on both engines."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from tauschring.db import db, utcnow
+from tauschring.errors import Invalid
+from tauschring.federation import service
+from tauschring.federation.models import ReceivedMessage
+from tauschring.ledger.models import Transfer
+from tests.federation.conftest import make_pair
+
+
+def pay(pair, minutes, *, to=None, memo="Fahrrad repariert"):
+    return service.pay(pair.me, pair.anna.actor, peer_id=pair.peer_a,
+                       to_member=str(to or pair.bert_number), minutes=minutes, memo=memo,
+                       transport=pair.transport)
+
+
+def ledger_state(pair):
+    db.session.expire_all()
+    return (db.session.query(Transfer).count(),
+            [(t.direction, t.state) for t in pair.transfers()],
+            pair.balance(pair.anna.account_id), pair.balance(pair.bert.account_id),
+            pair.balance(pair.clearing_a), pair.balance(pair.clearing_b))
+
+
+def test_prepare_and_commit_book_both_halves(pair):
+    done = pay(pair, 45)
+    assert (done.state, done.delivered) == ("committed", True)
+    assert pair.balance(pair.anna.account_id) == -45
+    assert pair.balance(pair.clearing_a) == 45
+    assert pair.balance(pair.bert.account_id) == 45
+    assert pair.balance(pair.clearing_b) == -45
+    assert [(t.direction, t.state) for t in pair.transfers()] == [
+        ("out", "committed"), ("in", "committed")]
+    assert pair.audits_ok()
+    assert service.reconcile(pair.me, transport=pair.transport) == []
+
+
+def test_the_credit_line_refuses_at_the_sender_and_nothing_is_booked(world):
+    pair = make_pair(world, line_a=60)
+    before = ledger_state(pair)
+    with pytest.raises(Invalid) as refused:
+        pay(pair, 90)
+    assert refused.value.code == "credit_line_exceeded"
+    assert ledger_state(pair) == before
+
+
+def test_the_receivers_credit_line_aborts_and_nothing_is_booked_on_either_side(world):
+    pair = make_pair(world, line_a=600, line_b=20)
+    done = pay(pair, 30)
+    assert done.state == "aborted" and "credit_line_exceeded" in done.reason
+    count, states, *balances = ledger_state(pair)
+    assert count == 0 and balances == [0, 0, 0, 0]
+    assert states == [("out", "aborted")]  # the receiver recorded no hold
+    assert service.reconcile(pair.me, transport=pair.transport) == []
+
+
+def test_an_unknown_payee_aborts(pair):
+    done = pay(pair, 30, to=987654)
+    assert done.state == "aborted" and "payee_unknown" in done.reason
+    assert ledger_state(pair)[0] == 0
+
+
+def test_a_lost_prepare_answer_is_presumed_aborted_and_the_hold_released(pair):
+    pair.broken.add("prepare")
+    done = pay(pair, 30)
+    assert (done.state, done.delivered) == ("aborted", True)  # the abort was told
+    assert ledger_state(pair)[0] == 0
+
+
+def test_a_lost_commit_is_resent_by_retry_and_booked_once(pair):
+    pair.broken.add("commit")
+    done = pay(pair, 30)
+    assert (done.state, done.delivered) == ("committed", False)
+    assert pair.balance(pair.anna.account_id) == -30 and pair.balance(pair.bert.account_id) == 0
+    assert service.reconcile(pair.me, transport=pair.transport) != []
+    pair.broken.clear()
+    counts = service.retry(pair.me, older_than=timedelta(0), transport=pair.transport)
+    assert counts["resent"] == 1
+    assert pair.balance(pair.bert.account_id) == 30
+    assert service.retry(pair.me, older_than=timedelta(0), transport=pair.transport)[
+        "resent"] == 0
+    assert pair.balance(pair.bert.account_id) == 30
+    assert service.reconcile(pair.me, transport=pair.transport) == []
+    assert pair.audits_ok()
+
+
+def test_a_hold_without_a_decision_asks_the_sender(pair):
+    pair.broken.update({"commit"})
+    pay(pair, 30)
+    # the receiver's own retry asks for the outcome (status) and books
+    pair.broken = {"commit", "abort"}
+    counts = service.retry(pair.me, older_than=timedelta(0), transport=pair.transport)
+    assert counts["committed_here"] == 1
+    assert pair.balance(pair.bert.account_id) == 30
+
+
+def prepare_message(pair, *, minutes=20, key=None, at=None, transfer="0" * 8 + "-0000-4000-8000-"
+                    + "0" * 12):
+    me = pair.me if key is None else service.Identity(key, pair.me.url)
+    return service.envelope(me, kind="prepare", from_ring="sonnenberg",
+                            to_url="https://b.example", to_ring="talheim", now=at,
+                            body={"transfer": transfer, "payee": str(pair.bert_number),
+                                  "payer": str(pair.anna_number), "minutes": minutes,
+                                  "memo": ""})
+
+
+def test_a_repeated_message_gets_the_same_answer_and_changes_nothing(pair):
+    message = prepare_message(pair)
+    first = service.receive(pair.me, json.loads(json.dumps(message)))
+    again = service.receive(pair.me, json.loads(json.dumps(message)))
+    assert first == again and first["message"]["body"]["outcome"] == "prepared"
+    assert [(t.direction, t.state) for t in pair.transfers()] == [("in", "prepared")]
+    assert db.session.query(ReceivedMessage).count() == 1
+
+
+def test_a_message_id_with_other_content_is_refused(pair):
+    message = prepare_message(pair)
+    service.receive(pair.me, message)
+    before = ledger_state(pair)
+    other = json.loads(json.dumps(message))
+    other["message"]["body"]["minutes"] = 500
+    other["signature"] = service.sign(pair.me.key, other["message"])  # even signed by the peer
+    with pytest.raises(service.ProtocolError) as refused:
+        service.receive(pair.me, other)
+    assert (refused.value.status, refused.value.code) == (409, "message_id_reused")
+    assert ledger_state(pair) == before
+
+
+@pytest.mark.parametrize("forge", ["other_key", "tampered", "unsigned"])
+def test_a_forged_message_is_refused_and_changes_nothing(pair, forge):
+    message = prepare_message(pair, key=Ed25519PrivateKey.generate() if forge == "other_key"
+                              else None)
+    if forge == "tampered":
+        message["message"]["body"]["minutes"] = 21
+    if forge == "unsigned":
+        del message["signature"]
+    before = ledger_state(pair)
+    with pytest.raises(service.ProtocolError) as refused:
+        service.receive(pair.me, message)
+    assert refused.value.status == 401
+    assert refused.value.code == {"other_key": "unknown_peer", "tampered": "bad_signature",
+                                  "unsigned": "unsigned"}[forge]
+    assert ledger_state(pair) == before and db.session.query(ReceivedMessage).count() == 0
+
+
+@pytest.mark.parametrize("minutes_off", [-6, 6])
+def test_a_stale_time_stamp_is_refused(pair, minutes_off):
+    message = prepare_message(pair, at=utcnow() + timedelta(minutes=minutes_off))
+    before = ledger_state(pair)
+    with pytest.raises(service.ProtocolError) as refused:
+        service.receive(pair.me, message)
+    assert (refused.value.status, refused.value.code) == (400, "stale")
+    assert ledger_state(pair) == before
+
+
+def test_a_hold_counts_and_its_commit_books_even_past_a_limit_that_moved(world):
+    pair = make_pair(world, line_a=5000, line_b=5000)
+    # Bert may hold at most 1200 minutes (the ring's default).
+    held = prepare_message(pair, minutes=1000)
+    assert service.receive(pair.me, held)["message"]["body"]["outcome"] == "prepared"
+    # a second prepare must count the first hold: 1000 + 300 > 1200
+    second = prepare_message(pair, minutes=300,
+                             transfer="11111111-1111-4111-8111-111111111111")
+    answer = service.receive(pair.me, second)["message"]["body"]
+    assert (answer["outcome"], answer["code"]) == ("refused", "exceeds_max_balance")
+    # a local booking moves Bert's balance meanwhile (holds bind only federation)
+    from tauschring.db import atomic
+    from tauschring.ledger import service as ledger
+    carla = world.member(pair.b, "Carla")
+    atomic(lambda s: ledger.book(s, ring_id=pair.b.id, debit_account_id=carla.account_id,
+                                 credit_account_id=pair.bert.account_id, minutes=500))
+    commit = service.envelope(pair.me, kind="commit", from_ring="sonnenberg",
+                              to_url="https://b.example", to_ring="talheim",
+                              body={"transfer": held["message"]["body"]["transfer"]})
+    assert service.receive(pair.me, commit)["message"]["body"]["outcome"] == "committed"
+    assert pair.balance(pair.bert.account_id) == 1500
+    booked = db.session.query(Transfer).filter(Transfer.minutes == 1000).one()
+    assert held["message"]["body"]["transfer"] in booked.override_reason
