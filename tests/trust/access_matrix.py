@@ -38,7 +38,13 @@ from __future__ import annotations
 
 import sys
 
-from tests.trust import access_office, access_partners, access_regions, access_ring_life
+from tests.trust import (
+    access_office,
+    access_partner_market,
+    access_partners,
+    access_regions,
+    access_ring_life,
+)
 from tests.trust.access_row import (  # noqa: F401  (re-exported for the tests)
     ADMIN,
     ANONYMOUS,
@@ -442,7 +448,7 @@ PAGES = [
 
 # The rows of newer areas live beside this file, one file per area.
 ROWS = (API + PAGES + access_regions.ROWS + access_ring_life.ROWS + access_office.ROWS
-        + access_partners.ROWS)
+        + access_partners.ROWS + access_partner_market.ROWS)
 
 
 def routes_with_rows() -> set[tuple[str, str]]:

@@ -49,6 +49,7 @@ from tauschring.rings.service import create_ring
 from tests.support.app import PASSWORD, World, make_app
 from tests.support.databases import ENGINES, postgres_database
 from tests.support.regions import region_for_matrix
+from tests.trust.access_partner_market import scene as partner_market_scene
 
 TIMEOUT = 60  # seconds for one request; PDFs take a while on a busy machine
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "security.md"
@@ -251,6 +252,7 @@ def build_scene(world: World) -> tuple[dict, dict]:
                 year=utcnow().year)
     people[CONTACT], region_objects = region_for_matrix(ring_a, ring_b)
     made.update(region_objects)
+    made.update(atomic(partner_market_scene, ring_a, ring_b, people["ring_b_member"]))
     return people, made
 
 
