@@ -46,7 +46,7 @@ class PeriodArgs(PageArgs):
 
 
 class AccountsArgs(PageArgs):
-    kind = ma.fields.String(validate=ma.validate.OneOf(["member", "association"]))
+    kind = ma.fields.String(validate=ma.validate.OneOf(["member", "association", "clearing"]))
 
 
 class TransfersArgs(PeriodArgs):
