@@ -8,7 +8,6 @@ from wtforms import DateField, RadioField, SearchField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from tauschring.market import service
-from tauschring.web.minutes import HoursField
 
 try:  # WTForms 3.3 wants choices as SelectChoice; older ones know tuples only.
     from wtforms.fields.choices import SelectChoice as choice
@@ -56,17 +55,6 @@ class PartnerMarketFilter(FlaskForm):
                                 choice("offer", _l("Offers only")),
                                 choice("request", _l("Requests only"))])
     ring = SelectField(_l("Partner ring"))
-
-
-class PartnerExchangeForm(FlaskForm):
-    """Proposing an exchange from a partner ring's talent: its owner and the
-    direction come from the talent."""
-
-    minutes = HoursField(_l("Time (hours:minutes)"))
-    description = TextAreaField(_l("What was done?"), filters=[_strip],
-                                validators=[DataRequired(), Length(max=2000)])
-    performed_on = DateField(_l("Date"), validators=[DataRequired()],
-                             format=["%Y-%m-%d", "%d.%m.%Y"])
 
 
 class TalentForm(FlaskForm):

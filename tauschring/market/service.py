@@ -374,24 +374,6 @@ def _away(session: Session, member_id: int, today: date) -> bool:
                                                 Away.until >= today))) or False
 
 
-def propose_from_partner_talent(session: Session, actor: Actor, talent_id: int, *,
-                                minutes: int, description: str, performed_on: date):
-    """An exchange with the owner of a partner ring's talent, proposed by the actor:
-    for an offer the owner provides and the actor receives; for a request the
-    other way round. Booked across both rings once the owner confirms
-    (tauschring.exchanges.service.propose)."""
-    from tauschring.exchanges import service as exchanges  # it reads the market's models
-
-    talent = get_partner_talent(session, actor, talent_id)
-    if talent.kind == "offer":
-        provider_id, recipient_id = talent.member_id, actor.member_id
-    else:
-        provider_id, recipient_id = actor.member_id, talent.member_id
-    return exchanges.propose(session, actor, provider_id=provider_id,
-                             recipient_id=recipient_id, talent_id=talent.id, minutes=minutes,
-                             description=description, performed_on=performed_on)
-
-
 def talents_of_member(member_id: int) -> Select:
     """All of a member's talents, for the member's own dashboard."""
     return (select(Talent).where(Talent.member_id == member_id)

@@ -24,13 +24,11 @@ from werkzeug.routing import BuildError
 
 from tauschring.db import atomic, db, utcnow
 from tauschring.errors import Forbidden, Invalid, NotFound
-from tauschring.exchanges.service import check_may_trade
 from tauschring.limits import ID_MAX
 from tauschring.market import service
 from tauschring.market.forms import (
     CategoryForm,
     MarketFilter,
-    PartnerExchangeForm,
     PartnerMarketFilter,
     TalentForm,
     choice,
@@ -43,7 +41,7 @@ from tauschring.office.numbers import number_of, numbers_of
 from tauschring.paging import page_number, page_of
 from tauschring.rings.models import Ring
 from tauschring.web.access import coordinator_required, current_actor
-from tauschring.web.forms import act, show_error
+from tauschring.web.forms import show_error
 
 bp = Blueprint("market", __name__)
 
@@ -201,47 +199,13 @@ def partners():
 @login_required
 def partner_talent(talent_id: int):
     """A partner ring's talent: its ring, its member's name and number (no contact
-    details: the exchange is arranged here, through the proposal)."""
+    details: the exchange is arranged through a proposal, /exchanges/new)."""
     actor = current_actor()
     found = service.get_partner_talent(db.session, actor, talent_id)
     return render_template(
         "market/partner_talent.html", talent=found, ring=db.session.get(Ring, found.ring_id),
         number=number_of(db.session, found.member_id),
         may_trade=current_user.status == "active")
-
-
-@bp.route("/market/partners/<int:talent_id>/exchange", methods=["GET", "POST"])
-@login_required
-def partner_exchange(talent_id: int):
-    """Propose an exchange with the member of a partner ring who posted the talent;
-    that member confirms it in their ring."""
-    actor = current_actor()
-    found = service.get_partner_talent(db.session, actor, talent_id)
-    check_may_trade(db.session, actor)  # who may propose, before what was sent (403)
-    form = PartnerExchangeForm()
-    if request.method == "GET":
-        form.performed_on.data = utcnow().date()
-        form.description.data = found.title
-    status = 200
-    if form.validate_on_submit():
-        outcome = act(form, service.propose_from_partner_talent, actor, talent_id,
-                      minutes=form.minutes.data, description=form.description.data,
-                      performed_on=form.performed_on.data)
-        if outcome:
-            flash(_("Proposed. The other member is asked to confirm."))
-            return redirect(_exchange_url(outcome.result.id))
-        status = outcome.status
-    elif form.is_submitted():
-        status = 422
-    return render_template("market/partner_exchange.html", form=form, talent=found,
-                           ring=db.session.get(Ring, found.ring_id),
-                           number=number_of(db.session, found.member_id)), status
-
-
-def _exchange_url(exchange_id: int) -> str:
-    if "exchanges.detail" in current_app.view_functions:
-        return url_for("exchanges.detail", exchange_id=exchange_id)
-    return url_for("market.partners")
 
 
 # --- posting and keeping one's own talents ---------------------------------------

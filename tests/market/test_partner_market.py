@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from tauschring.away import service as away
 from tauschring.db import atomic, db, utcnow
+from tauschring.exchanges.models import Exchange
 from tauschring.market import service as market_service
 from tauschring.market.models import Category
 from tauschring.partners import clearing
@@ -119,7 +120,6 @@ def test_a_ring_without_partnership_sees_nothing_and_gets_404(scene, http, marke
     browser = market.browser(scene.carl)
     assert browser.get(f"/market/partners/{scene.bike}").status_code == 404
     assert browser.get(f"/talents/{scene.bike}").status_code == 404
-    assert browser.get(f"/market/partners/{scene.bike}/exchange").status_code == 404
     assert "Fahrradreparatur" not in browser.page("/market/partners")
     anna_browser = market.browser(scene.anna)
     assert anna_browser.get(f"/market/partners/{scene.garden}").status_code == 404
@@ -178,13 +178,13 @@ def test_the_partner_market_page_shows_ring_name_and_number_never_contacts(scene
     detail = browser.page(f"/market/partners/{scene.bike}")
     assert "Bergdorf" in detail and "Bernd Brandt" in detail
     assert scene.bernd.email not in detail and "mailto:" not in detail
-    assert f"/market/partners/{scene.bike}/exchange" in detail
+    assert f"/exchanges/new?talent={scene.bike}" in detail
     # The talent's own address leads there too.
     moved = browser.get(f"/talents/{scene.bike}")
     assert moved.status_code == 302
     assert moved.headers["Location"].endswith(f"/market/partners/{scene.bike}")
 
-    form = browser.page(f"/market/partners/{scene.bike}/exchange")
+    form = browser.page(f"/exchanges/new?talent={scene.bike}")  # prefilled from the talent
     assert "Bernd Brandt" in form and "Fahrradreparatur" in form
 
 
@@ -229,12 +229,15 @@ def test_bad_filters_are_refused_clearly(scene, http):
 
 
 def test_proposing_an_exchange_from_a_partners_offer(scene, market):
+    """The partner talent's button leads to the exchanges' form, prefilled with the
+    talent and its member; proposing asks Bernd (ring B) to confirm."""
     browser = market.browser(scene.anna)
-    response = browser.post(f"/market/partners/{scene.bike}/exchange", {
-        "minutes": "1:30", "description": "Fahrrad repariert",
-        "performed_on": utcnow().date().isoformat()})
+    path = f"/exchanges/new?talent={scene.bike}"
+    response = browser.post(path, {
+        "direction": "received", "partner": scene.bernd.id, "minutes": "1:30",
+        "description": "Fahrrad repariert", "performed_on": utcnow().date().isoformat(),
+        "talent_id": scene.bike})
     assert response.status_code == 302, response.get_data(as_text=True)
-    from tauschring.exchanges.models import Exchange
     db.session.rollback()
     exchange = db.session.scalars(sa.select(Exchange)).one()
     assert (exchange.provider_id, exchange.recipient_id, exchange.proposer_id) == (
@@ -244,14 +247,12 @@ def test_proposing_an_exchange_from_a_partners_offer(scene, market):
     db.session.rollback()
 
 
-def test_a_refused_proposal_changes_nothing(scene, market):
-    browser = market.browser(scene.anna)
+def test_no_proposal_from_a_talent_the_member_may_not_see(scene, market):
     before = market.snapshot()
-    response = browser.post(f"/market/partners/{scene.bike}/exchange", {
-        "minutes": "0:00", "description": "", "performed_on": ""})
-    assert response.status_code == 422
-    assert market.snapshot() == before
-    from tauschring.exchanges.models import Exchange
+    for person, talent_id in ((scene.carl, scene.bike), (scene.anna, scene.garden)):
+        browser = market.browser(person)
+        assert browser.get(f"/exchanges/new?talent={talent_id}").status_code == 404
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Exchange)) == 0
+    assert market.snapshot() == before
     db.session.rollback()

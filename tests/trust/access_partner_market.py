@@ -4,8 +4,8 @@ The words and columns are explained in access_matrix.py. The scene (`scene`
 below) makes rings A (Sonnenberg) and B (Talheim) active partners and gives
 Olga of ring B an offer published to partners, `{partner_talent}`. Ring A's
 members open it; ring B's coordinator finds it in the own ring, not in the
-partner market (404). Proposing from it is refused by the empty form (422):
-nothing is proposed.
+partner market (404). Proposing from it is the exchanges' page
+(`/exchanges/new?talent=`).
 """
 
 from __future__ import annotations
@@ -26,8 +26,6 @@ def scene(session, ring_a, ring_b, olga) -> dict:
     return {"partner_talent": talent.id}
 
 
-PROPOSE = "/market/partners/<int:talent_id>/exchange"
-
 #             anon pend memb susp coor s.co othr cont admn
 ROWS: list = [
     R("GET", "/api/v1/talents",
@@ -41,12 +39,4 @@ ROWS: list = [
     R("GET", "/market/partners/<int:talent_id>",
       "login 403 ok   ok   ok   ok   404  403  ok", path="/market/partners/{partner_talent}",
       note="ring B's own talent is in its own market, not its partner market"),
-    R("GET", PROPOSE,
-      "login 403 ok   403  ok   403  404  403  ok",
-      path="/market/partners/{partner_talent}/exchange",
-      note="only members who may trade propose"),
-    R("POST", PROPOSE,
-      "login 403 ok   403  ok   403  404  403  ok",
-      path="/market/partners/{partner_talent}/exchange", form={},
-      note="the empty form is refused (422)"),
 ]
