@@ -4,7 +4,8 @@ point's directory upkeep and the region's figures."""
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import Response
+from flask import Response, current_app
+from flask import request as flask_request
 from flask_babel import get_locale
 from flask_smorest import Blueprint
 
@@ -346,7 +347,9 @@ def ask_for_help(data, slug):
     """Ask the region's contact point for help (public; needs consent and an e-mail
     address or a phone number). The asker gets a mail at each step."""
     data.setdefault("language", str(get_locale() or "de"))
-    request = regions.ask_for_help(db.session, slug, **data)
+    request = regions.ask_for_help(
+        db.session, slug, sender=regions.client_key(flask_request.remote_addr,
+                                                    current_app.secret_key), **data)
     return {"id": request.id, "state": request.state, "retain_until": request.retain_until}
 
 

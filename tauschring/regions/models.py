@@ -141,6 +141,9 @@ class HelpRequest(Base):
     name: Mapped[str] = mapped_column(String(120), default="", server_default="")
     email: Mapped[str] = mapped_column(String(254), default="", server_default="")
     phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    # A keyed hash of the sender's network address (regions.client_key), not the
+    # address: enough to limit requests per sender, forgotten with the contact data.
+    sender: Mapped[str] = mapped_column(String(64), default="", server_default="", index=True)
     language: Mapped[str] = mapped_column(String(5), default="de", server_default="de")
     consent_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     retain_until: Mapped[date] = mapped_column(Date)

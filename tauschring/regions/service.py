@@ -9,6 +9,8 @@ figures; it never reads a member's account, entries or contacts.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import timedelta
 
 from sqlalchemy import delete, func, literal, or_, select
@@ -54,8 +56,18 @@ STATE_NAMES = {"new": _l("new"), "forwarded": _l("forwarded"), "closed": _l("clo
 TEXT_MAX = 2000
 LINE_MAX = 300
 POSTCODE_MAX = 10
-# Requests for help a day from one e-mail address or phone number.
+# Requests for help a day from one e-mail address or phone number, and from one
+# sender's network address (an office or a family's router may send for several).
 REQUESTS_PER_DAY = 3
+SENDER_REQUESTS_PER_DAY = 10
+
+
+def client_key(address: str | None, secret: str) -> str:
+    """What a help request keeps of its sender's network address: a keyed hash, so
+    requests from one address can be counted without storing the address."""
+    if not address:
+        return ""
+    return hmac.new(secret.encode(), address.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 # --- regions and rings (the admin, or the operator at the command line) ------------
@@ -443,8 +455,9 @@ def delete_service(session: Session, actor: Actor, region_slug: str, service_id:
 
 def ask_for_help(session: Session, region_slug: str, *, need: str, postcode: str = "",
                  place: str = "", name: str = "", email: str = "", phone: str = "",
-                 consent: bool = False, language: str = "de") -> HelpRequest:
-    """A visitor's request for help. Keeping a way to reach them needs their consent."""
+                 consent: bool = False, language: str = "de", sender: str = "") -> HelpRequest:
+    """A visitor's request for help. Keeping a way to reach them needs their consent.
+    `sender`: the door's client_key of the sender's address ("" when unknown)."""
     region = region_by_slug(session, region_slug)
     need = (need or "").strip()
     if not need or len(need) > TEXT_MAX:
@@ -466,10 +479,10 @@ def ask_for_help(session: Session, region_slug: str, *, need: str, postcode: str
         raise Invalid(_l("Please give a postcode of digits or letters."),
                       code="postcode_invalid", field="postcode")
     now = utcnow()
-    _check_asking_pace(session, region, email, phone, now)
+    _check_asking_pace(session, region, email, phone, sender, now)
     request = HelpRequest(region_id=region.id, need=_text(need, "need"), postcode=postcode,
                           place=_line(place, "place", 120), name=_line(name, "name", 120),
-                          email=email, phone=phone,
+                          email=email, phone=phone, sender=sender[:64],
                           language=language if language in ("de", "en") else "de",
                           consent_at=now,
                           retain_until=now.date() + timedelta(days=region.retention_days))
@@ -480,15 +493,18 @@ def ask_for_help(session: Session, region_slug: str, *, need: str, postcode: str
 
 
 def _check_asking_pace(session: Session, region: Region, email: str, phone: str,
-                       now) -> None:
+                       sender: str, now) -> None:
     """A few requests a day per address or phone: the form mails whatever address
-    it is given, so it must not become a way to flood somebody's mailbox."""
+    it is given, so it must not become a way to flood somebody's mailbox; and a
+    few more per sender, so that new addresses do not make a flood either."""
     same = ([HelpRequest.email == email] if email else []) + (
         [HelpRequest.phone == phone] if phone else [])
-    sent = session.scalar(select(func.count(HelpRequest.id)).where(
-        HelpRequest.region_id == region.id, HelpRequest.created_at >= now - timedelta(days=1),
-        or_(*same)))
-    if sent >= REQUESTS_PER_DAY:
+    today = (HelpRequest.region_id == region.id,
+             HelpRequest.created_at >= now - timedelta(days=1))
+    sent = session.scalar(select(func.count(HelpRequest.id)).where(*today, or_(*same)))
+    from_sender = session.scalar(select(func.count(HelpRequest.id)).where(
+        *today, HelpRequest.sender == sender)) if sender else 0
+    if sent >= REQUESTS_PER_DAY or from_sender >= SENDER_REQUESTS_PER_DAY:
         raise Throttled(_l("You have sent several requests today already. The contact "
                            "point will answer them; please wait for its answer."),
                         retry_after=24 * 3600, code="help_requests_throttled")
@@ -570,7 +586,7 @@ def forget_contact_data(session: Session, today=None) -> int:
         HelpRequest.retain_until < today, HelpRequest.contact_deleted_at.is_(None))))
     now = utcnow()
     for request in due:
-        request.name = request.email = request.phone = ""
+        request.name = request.email = request.phone = request.sender = ""
         request.contact_deleted_at = now
     session.flush()
     return len(due)

@@ -4,7 +4,17 @@ point's desk, and the requests for help a ring's coordinators receive."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -109,7 +119,9 @@ def ask_for_help(slug):
     form = HelpForm()
     status = 200
     if form.validate_on_submit():
-        outcome = act(form, regions.ask_for_help, slug, language=_language(), **form.fields())
+        outcome = act(form, regions.ask_for_help, slug, language=_language(),
+                      sender=regions.client_key(request.remote_addr, current_app.secret_key),
+                      **form.fields())
         if outcome:
             return redirect(url_for("regions.help_sent", slug=slug))
         status = outcome.status  # 422, or 429 after a few requests a day

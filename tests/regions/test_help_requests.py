@@ -165,3 +165,26 @@ def test_a_few_requests_a_day_per_address_so_nobody_is_flooded_with_mail(region_
     refused = http.post(f"/api/v1/regions/{region_scene.slug}/help-requests",
                         json={"need": "x", "email": "hilde@example.org", "consent": True})
     assert refused.status_code == 429 and "Retry-After" in refused.headers
+
+
+def test_new_addresses_from_one_sender_are_held_up_too(region_scene, http):
+    """Ten requests a day from one network address, whatever e-mail they give;
+    the address itself is not stored, only a keyed hash, forgotten with the rest."""
+    for number in range(regions.SENDER_REQUESTS_PER_DAY):
+        sent = http.post(f"/api/v1/regions/{region_scene.slug}/help-requests",
+                         json={"need": f"Anfrage {number}", "consent": True,
+                               "email": f"person{number}@example.org"})
+        assert sent.status_code == 201, sent.text
+    refused = http.post(f"/api/v1/regions/{region_scene.slug}/help-requests",
+                        json={"need": "noch eine", "email": "neu@example.org",
+                              "consent": True})
+    assert refused.status_code == 429 and "Retry-After" in refused.headers
+    db.session.rollback()
+    senders = set(db.session.scalars(select(HelpRequest.sender)))
+    assert len(senders) == 1 and "127.0.0.1" not in senders.pop()
+    # Another sender (a service call carries no address) is not held up.
+    _ask(region_scene, email="anders@example.org")
+    later = utcnow().date() + timedelta(days=400)
+    assert atomic(regions.forget_contact_data, later) == regions.SENDER_REQUESTS_PER_DAY + 1
+    db.session.rollback()
+    assert set(db.session.scalars(select(HelpRequest.sender))) == {""}
