@@ -1,0 +1,295 @@
+"""Two live `tauschring serve` instances trading over HTTP, each killed
+(SIGKILL) between prepare and commit in a loop of 50 transfers.
+
+Ring "sonnenberg" lives on instance A (SQLite), ring "talheim" on instance B
+(SQLite, or PostgreSQL in the postgresql variant). Each instance reaches the
+other through a small HTTP proxy of this test, which sees every signed
+message and so knows exactly when a prepare has been answered (then it kills
+A before A reads the answer) or a commit is on its way (then it kills B
+before the commit arrives). Peers are set up with the real commands, the
+transfers go through the real API, recovery is `tauschring federation retry`
+on both sides, and at the end every transfer is booked on both sides or on
+neither, both rings audit ok and `tauschring federation reconcile` finds no
+difference. Forged and replayed messages sent by the test change nothing.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import signal
+import subprocess
+import threading
+import time
+from contextlib import ExitStack
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from tauschring.federation import service
+from tests.ops.test_operator_comforts import COMMAND, environment, free_port, tauschring
+from tests.support.databases import postgres_database, require_postgres
+
+PASSWORD = "Kaffee und Kuchen 7"
+TRANSFERS = 50
+KILL_SENDER = {7, 31}     # A dies after B answered prepare, before A reads it
+KILL_RECEIVER = {18, 42}  # B dies just before A's commit reaches it
+
+
+class Instance:
+    """One `tauschring serve` with its own database and instance folder."""
+
+    def __init__(self, name: str, folder, database_url: str, ring: str):
+        self.name, self.folder, self.database_url, self.ring = name, folder, database_url, ring
+        folder.mkdir()
+        self.config = folder / "tauschring.toml"
+        self.config.write_text(f'[server]\ninstance_path = "{folder / "instance"}"\n'
+                               'log_format = "off"\n')
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process = None
+        self.engine = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
+
+    def run(self, *args, input=None, ok=True) -> subprocess.CompletedProcess:
+        done = tauschring(*args, database_url=self.database_url, cwd=self.folder,
+                          input=input, TAUSCHRING_CONFIG=str(self.config),
+                          TAUSCHRING_SECRET_KEY=f"{self.name}-secret")
+        if ok:
+            assert done.returncode == 0, (args, done.stdout, done.stderr)
+        return done
+
+    def start(self) -> None:
+        log = open(self.folder / "serve.log", "a")  # noqa: SIM115 (closed by the process)
+        self.process = subprocess.Popen(
+            [str(COMMAND), "serve", "--port", str(self.port), "--threads", "4"],
+            cwd=self.folder, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+            env=environment(self.database_url, TAUSCHRING_CONFIG=str(self.config),
+                            TAUSCHRING_SECRET_KEY=f"{self.name}-secret"))
+        log.close()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(self.base + "/healthz", timeout=2).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                pass
+            assert self.process.poll() is None, (self.folder / "serve.log").read_text()
+            time.sleep(0.1)
+        raise AssertionError(f"{self.name} did not start")
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.engine.dispose()
+
+    def query(self, sql: str, **params) -> list:
+        with self.engine.connect() as connection:
+            return connection.execute(sa.text(sql), params).all()
+
+
+class Proxy(ThreadingHTTPServer):
+    """Forwards POSTs to `target`; `plan` = (kind, action) acts on the next such
+    message: "kill_after_answer" (forward, call `kill`, never answer) or
+    "kill_before" (call `kill`, answer 502). Every message it saw is kept."""
+
+    daemon_threads = True
+
+    def __init__(self, target: Instance):
+        super().__init__(("127.0.0.1", 0), ProxyHandler)
+        self.target = target
+        self.plan = None
+        self.seen: list[dict] = []
+        self.acted = threading.Event()
+        self.lock = threading.Lock()
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def take(self, kind: str):
+        with self.lock:
+            if self.plan and self.plan[0] == kind:
+                action, self.plan = self.plan[1:], None
+                return action
+        return None
+
+
+class ProxyHandler(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):  # noqa: N802 - the name http.server calls
+        proxy: Proxy = self.server
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        try:
+            kind = json.loads(body)["message"]["kind"]
+            proxy.seen.append(json.loads(body))
+        except (ValueError, KeyError, TypeError):
+            kind = None
+        action = proxy.take(kind)
+        if action and action[0] == "kill_before":
+            action[1]()
+            proxy.acted.set()
+            self.send_response(502)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        connection = http.client.HTTPConnection("127.0.0.1", proxy.target.port, timeout=30)
+        try:
+            connection.request("POST", self.path, body=body,
+                               headers={"Content-Type": "application/json"})
+            answer = connection.getresponse()
+            status, content = answer.status, answer.read()
+        except OSError:
+            status, content = 502, b""
+        finally:
+            connection.close()
+        if action and action[0] == "kill_after_answer":
+            action[1]()  # the receiver has answered; the sender never reads it
+            proxy.acted.set()
+            self.close_connection = True
+            return
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        self.wfile.write(content)
+
+
+@pytest.fixture
+def instances(engine_name, tmp_path):
+    if engine_name == "postgresql":
+        require_postgres()
+    with ExitStack() as stack:
+        url_b = (stack.enter_context(postgres_database("federation_b"))
+                 if engine_name == "postgresql" else f"sqlite:///{tmp_path / 'b' / 'b.db'}")
+        a = Instance("a", tmp_path / "a", f"sqlite:///{tmp_path / 'a' / 'a.db'}", "sonnenberg")
+        b = Instance("b", tmp_path / "b", url_b, "talheim")
+        for instance in (a, b):
+            stack.callback(instance.stop)
+        yield a, b
+
+
+def set_up(a: Instance, b: Instance, proxy_a: Proxy, proxy_b: Proxy) -> None:
+    a.run("init", "--ring-name", "Sonnenberg", "--ring-slug", "sonnenberg")
+    b.run("init", "--ring-name", "Talheim", "--ring-slug", "talheim")
+    a.run("member", "create", "--ring", "sonnenberg", "--name", "Anna", "--email",
+          "anna@a.example", "--password-stdin", input=PASSWORD + "\n")
+    b.run("member", "create", "--ring", "talheim", "--name", "Bert", "--email",
+          "bert@b.example", "--password-stdin", input=PASSWORD + "\n")
+    key_a, key_b = a.run("federation", "key").stdout.strip(), b.run("federation", "key").stdout
+    assert a.run("federation", "key").stdout.strip() == key_a  # kept, never overwritten
+    a.run("federation", "peer", "add", "--ring", "sonnenberg", "--url", proxy_b.url,
+          "--remote-ring", "talheim", "--public-key", key_b.strip(), "--credit-line", "100000")
+    b.run("federation", "peer", "add", "--ring", "talheim", "--url", proxy_a.url,
+          "--remote-ring", "sonnenberg", "--public-key", key_a, "--credit-line", "100000")
+    assert "talheim" in a.run("federation", "peer", "list").stdout
+
+
+def test_fifty_transfers_with_each_side_killed_between_prepare_and_commit(instances):
+    a, b = instances
+    proxy_a, proxy_b = Proxy(a), Proxy(b)
+    started = time.monotonic()
+    set_up(a, b, proxy_a, proxy_b)
+    a.start()
+    b.start()
+    setup_seconds = time.monotonic() - started
+    token = requests.post(a.base + "/api/v1/tokens", timeout=30, json={
+        "email": "anna@a.example", "password": PASSWORD}).json()["token"]
+    bert_number = b.query("SELECT n.number FROM member_numbers n JOIN members m ON "
+                          "m.id = n.member_id WHERE m.email = 'bert@b.example'")[0][0]
+    peer = requests.get(a.base + "/api/v1/federation/peers", timeout=30,
+                        headers={"Authorization": f"Bearer {token}"}).json()[0]["id"]
+    answers, killed = {}, {"a": 0, "b": 0}
+    loop_started = time.monotonic()
+    for i in range(TRANSFERS):
+        if i in KILL_SENDER:
+            proxy_b.plan = ("prepare", "kill_after_answer", a.kill)
+        if i in KILL_RECEIVER:
+            proxy_b.plan = ("commit", "kill_before", b.kill)
+        proxy_b.acted.clear()
+        try:
+            response = requests.post(
+                a.base + "/api/v1/federation/transfers", timeout=60,
+                headers={"Authorization": f"Bearer {token}"},
+                json={"peer": peer, "to_member": str(bert_number), "minutes": 1 + i % 7,
+                      "memo": f"Transfer {i}"})
+            answers[i] = (response.status_code, response.json())
+        except requests.ConnectionError:
+            answers[i] = None
+        if i in KILL_SENDER | KILL_RECEIVER:
+            assert proxy_b.acted.wait(30)
+            side = a if i in KILL_SENDER else b
+            killed[side.name] += 1
+            side.start()
+            for instance in (a, b):
+                instance.run("federation", "retry", "--older-than", "0")
+        else:
+            assert answers[i][0] == 201, answers[i]
+            assert (answers[i][1]["state"], answers[i][1]["delivered"]) == ("committed", True)
+    loop_seconds = time.monotonic() - loop_started
+    assert killed == {"a": 2, "b": 2}
+    assert all(answers[i] is None for i in KILL_SENDER)
+    assert all(answers[i][1]["state"] == "committed" and not answers[i][1]["delivered"]
+               for i in KILL_RECEIVER)
+
+    # every transfer is booked on both sides or on neither
+    sent = dict(a.query("SELECT uuid, state FROM federation_transfers WHERE direction = 'out'"))
+    got = dict(b.query("SELECT uuid, state FROM federation_transfers WHERE direction = 'in'"))
+    assert len(sent) == TRANSFERS
+    assert set(got) <= set(sent)
+    for transfer_uuid, state in sent.items():
+        assert state in ("committed", "aborted")
+        assert got.get(transfer_uuid, "aborted") == state, transfer_uuid
+    assert list(sent.values()).count("aborted") == len(KILL_SENDER)  # presumed abort
+    booked = sum(1 + i % 7 for i in range(TRANSFERS) if i not in KILL_SENDER)
+    balance_a = a.query("SELECT a.balance FROM accounts a JOIN members m ON "
+                        "m.account_id = a.id WHERE m.email = 'anna@a.example'")[0][0]
+    balance_b = b.query("SELECT a.balance FROM accounts a JOIN members m ON "
+                        "m.account_id = a.id WHERE m.email = 'bert@b.example'")[0][0]
+    assert (balance_a, balance_b) == (-booked, booked)
+    assert not a.query("SELECT id FROM federation_transfers WHERE delivered = :no AND "
+                       "direction = 'out'", no=False)
+    for instance in (a, b):
+        assert "ok" in instance.run("audit").stdout
+        assert instance.run("federation", "reconcile").stdout.strip() == "no difference"
+
+    # a replayed message gets the same answer and changes nothing; a forged one is refused
+    before = (a.query("SELECT count(*) FROM transfers"), b.query("SELECT count(*) FROM transfers"),
+              balance_b)
+    commit = next(m for m in reversed(proxy_b.seen) if m["message"]["kind"] == "commit")
+    replay = requests.post(b.base + service.MESSAGE_PATH, json=commit, timeout=30)
+    assert replay.status_code in (200, 400)  # 400: older than the 5-minute window
+    tampered = json.loads(json.dumps(commit))
+    tampered["message"]["id"] = "00000000-0000-4000-8000-000000000001"
+    assert requests.post(b.base + service.MESSAGE_PATH, json=tampered,
+                         timeout=30).status_code == 401
+    forger = service.Identity(Ed25519PrivateKey.generate(), a.base)
+    forged = service.envelope(forger, kind="commit", from_ring="sonnenberg", to_url=b.base,
+                              to_ring="talheim", body={"transfer": commit["message"]["body"][
+                                  "transfer"]})
+    forged["message"]["from"]["key"] = a.run("federation", "key").stdout.strip()
+    assert requests.post(b.base + service.MESSAGE_PATH, json=forged,
+                         timeout=30).status_code == 401
+    unsigned = {"message": forged["message"]}
+    assert requests.post(b.base + service.MESSAGE_PATH, json=unsigned,
+                         timeout=30).status_code == 401
+    balance_b_after = b.query("SELECT a.balance FROM accounts a JOIN members m ON "
+                              "m.account_id = a.id WHERE m.email = 'bert@b.example'")[0][0]
+    assert (a.query("SELECT count(*) FROM transfers"), b.query("SELECT count(*) FROM transfers"),
+            balance_b_after) == before
+    assert b.run("federation", "reconcile").stdout.strip() == "no difference"
+    print(f"\nfederation loop: set-up {setup_seconds:.1f} s, {TRANSFERS} transfers with "
+          f"{len(KILL_SENDER) + len(KILL_RECEIVER)} kills {loop_seconds:.1f} s")
