@@ -114,12 +114,13 @@ def all_regions(session: Session) -> list[Region]:
 
 
 def coverage_of(session: Session, ring_id: int) -> RingCoverage:
-    """The ring's coverage record, made empty on first use."""
+    """The ring's coverage record, made empty on first use. Its public contact
+    starts empty too: the ring settings' contact address may be a coordinator's
+    own, and only what a coordinator enters here as public is published."""
     coverage = session.scalars(select(RingCoverage).where(RingCoverage.ring_id == ring_id)
                                ).first()
     if coverage is None:
-        ring = session.get(Ring, ring_id)
-        coverage = RingCoverage(ring_id=ring_id, contact_email=ring.contact_email or "")
+        coverage = RingCoverage(ring_id=ring_id, contact_email="")
         session.add(coverage)
         session.flush()
     return coverage
@@ -301,7 +302,7 @@ def ring_public(coverage: RingCoverage) -> dict:
             "postcodes": coverage.postcode_list, "places": coverage.place_list,
             "meeting_place": coverage.meeting_place, "meeting_time": coverage.meeting_time,
             "how_to_join": coverage.how_to_join,
-            "contact_email": coverage.contact_email or ring.contact_email or "",
+            "contact_email": coverage.contact_email or "",
             "contact_phone": coverage.contact_phone}
 
 

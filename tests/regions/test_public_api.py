@@ -116,3 +116,26 @@ def test_the_market_form_publishes_to_the_region(region_scene, live_server, http
     assert posted.status_code == 302, posted.text[:500]
     items = http.get(f"/api/v1/regions/{region_scene.slug}/talents").json()["items"]
     assert "Hecke schneiden im Lippetal" in {item["title"] for item in items}
+
+
+def test_the_ring_settings_contact_address_is_not_published(region_scene, http):
+    """A coordinator may have put a personal address in the ring settings: only
+    the public contact entered on the coverage page is shown."""
+    from tauschring.db import atomic
+    from tauschring.regions.models import RingCoverage
+    from tauschring.rings.models import Ring
+
+    def set_up(session):
+        ring = session.get(Ring, region_scene.ring_a.id)
+        ring.contact_email = "karin.privat@example.org"
+        session.query(RingCoverage).filter_by(ring_id=ring.id).one().contact_email = ""
+    atomic(set_up)
+    for path in (f"/api/v1/regions/{region_scene.slug}",
+                 f"/api/v1/regions/{region_scene.slug}/talents",
+                 f"/regions/{region_scene.slug}", f"/regions/{region_scene.slug}/offers"):
+        response = http.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        assert "karin.privat@example.org" not in response.text, path
+    rings = {r["slug"]: r for r in http.get(f"/api/v1/regions/{region_scene.slug}").json()[
+        "rings"]}
+    assert rings[region_scene.ring_a.slug]["contact_email"] == ""
