@@ -108,6 +108,8 @@ def fill_demo() -> list[str]:
                  credit_account_id=members[provider].account_id, minutes=minutes,
                  memo=memo, booked_by_id=members[payer].id)
         region_lines[:] = fill_demo_region(session, ring, talents, PASSWORD)
+        from tauschring.partners.demo import fill_demo_partners
+        region_lines.extend(fill_demo_partners(session, ring))
         from tauschring.events.demo import fill_demo_ring_life
         fill_demo_ring_life(session, coordinator)
         from tauschring.office.demo import fill_demo_office

@@ -26,6 +26,7 @@ from tauschring.ledger.service import (
     holders_shown,
 )
 from tauschring.members.models import Member
+from tauschring.partners.names import partner_label, partner_rings_by_account
 from tauschring.rings.models import Ring
 
 # A balance this close to a limit (a share of the limit's size) is flagged.
@@ -56,6 +57,9 @@ def account_names(session: Session, actor: Actor, account_ids,
     accounts = session.execute(select(Account.id, Account.kind).where(
         Account.id.in_(account_ids), Account.ring_id == actor.ring_id)).all()
     held = holders_by_account(session, [a.id for a in accounts if a.kind != "association"])
+    partners = partner_rings_by_account(session, [a.id for a in accounts if a.kind == "clearing"])
+    held.update({account_id: str(partner_label(ring.name))
+                 for account_id, ring in partners.items()})
     return {account_id: association if kind == "association" else held.get(account_id, "")
             for account_id, kind in accounts}
 

@@ -21,6 +21,7 @@ from tauschring.i18n import Hours, _l
 from tauschring.ledger import booking
 from tauschring.ledger.models import Account, Transfer
 from tauschring.members.models import Member
+from tauschring.partners.names import partner_label, partner_ring_name
 from tauschring.rings.models import Ring
 from tauschring.text import check_text
 
@@ -216,6 +217,10 @@ def holder_names(session: Session, account) -> str:
     (holders_named), or the association."""
     if account.kind == "association":
         return _l("The association account")
+    if account.kind == "clearing":
+        partner = partner_ring_name(session, account.id)
+        if partner is not None:
+            return partner_label(partner)
     return holders_by_account(session, [account.id]).get(account.id) or \
         _l("Account %(id)s", id=account.id)
 

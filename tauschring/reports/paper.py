@@ -84,6 +84,15 @@ def report_pdf_bytes(report: dict, context: dict) -> bytes:
     page.figures([(_("Fees booked"), str(fees["charges"])),
                   (_("Hours"), hours(fees["minutes"], minus="−"))])
 
+    if report.get("partners"):
+        page.heading("H2", _("Partner rings"), keep=30 * MM)
+        page.table([_("Partner ring"), _("Transfers"), _("Hours received"), _("Hours paid")], [
+            [row["ring_name"], str(row["transfers"]), hours(row["minutes_in"], minus="−"),
+             hours(row["minutes_out"], minus="−")] for row in report["partners"]],
+            widths=[None, 28 * MM, 34 * MM, 34 * MM])
+        page.note(_("Hours received: paid to members of this ring by members of the partner "
+                    "ring; hours paid: paid by members of this ring to them."))
+
     balance = report["trial_balance"]
     page.heading("H2", _("The ledger at the end of the year"))
     page.figures([(_("Audit of the ledger"),

@@ -111,6 +111,13 @@ def report_csv(report: dict) -> bytes:
             [_("Fees booked"), fees["charges"]],
             [_("Minutes"), fees["minutes"], hours(fees["minutes"])],
             [],
+            [_("Partner rings")],
+            [_("Partner ring"), _("Transfers"), _("Minutes received"), _("Hours received"),
+             _("Minutes paid"), _("Hours paid")],
+            *([csv_text(row["ring_name"]), row["transfers"], row["minutes_in"],
+               hours(row["minutes_in"]), row["minutes_out"], hours(row["minutes_out"])]
+              for row in report.get("partners", [])),
+            [],
             [_("Trial balance at the end of the year")],
             [_("Account"), _("Kind"), _("Account holders"), _("Minutes"), _("Hours")],
             *([row["account_id"], row["kind"], csv_text(holders_label(row)), row["balance"],

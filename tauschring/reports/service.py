@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from tauschring.actors import Actor
@@ -32,9 +32,11 @@ from tauschring.errors import Invalid, NotFound
 from tauschring.exchanges.models import Exchange, ExchangeEvent
 from tauschring.fees.models import FeeCharge
 from tauschring.ledger.audit import audit_ring
-from tauschring.ledger.models import Account, Transfer
+from tauschring.ledger.models import Account, Entry, Transfer
 from tauschring.market.models import Category
 from tauschring.members.models import Member
+from tauschring.partners import clearing
+from tauschring.partners.names import partner_label, partner_rings_by_account
 from tauschring.reports.render import render
 from tauschring.rings.models import Ring
 from tauschring.statements.years import (
@@ -73,6 +75,7 @@ def annual_report(session: Session, actor: Actor, year: int, language: str = "en
         "exchanges": exchanges,
         "disputes": _disputes(session, ring.id, period),
         "fees": _fees(session, ring.id, period),
+        "partners": _partners(session, ring.id, period),
         "trial_balance": _trial_balance(session, ring.id, period),
         "audit": {"ok": audit["ok"], "chain_ok": audit["chain"]["ok"],
                   "transfers": audit["transfers"], "checked_at": utcnow()},
@@ -201,6 +204,30 @@ def _fees(session: Session, ring_id: int, period: Year) -> dict:
     return {"charges": count, "minutes": int(minutes)}
 
 
+def _partners(session: Session, ring_id: int, period: Year) -> list[dict]:
+    """Hours traded with each partner ring in the year, read from this ring's
+    clearing account for it: `minutes_out` this ring's members paid to the
+    partner ring's (a credit to the clearing account), `minutes_in` they were
+    paid by them (a debit); a reversal counts against its direction. Partner
+    rings without a booking in the year are listed while the partnership is
+    not ended."""
+    rows = []
+    for partnership in clearing.partnerships_of(session, ring_id):
+        paid_in, paid_out, count = session.execute(
+            select(func.coalesce(func.sum(case((Entry.minutes < 0, -Entry.minutes), else_=0)), 0),
+                   func.coalesce(func.sum(case((Entry.minutes > 0, Entry.minutes), else_=0)), 0),
+                   func.count(Entry.id))
+            .where(Entry.account_id == partnership.account_of(ring_id),
+                   Entry.booked_at >= period.start, Entry.booked_at < period.end)).one()
+        if not count and partnership.status == "ended":
+            continue
+        other = session.get(Ring, partnership.other_ring_id(ring_id))
+        rows.append({"ring": other.slug, "ring_name": other.name, "status": partnership.status,
+                     "transfers": count, "minutes_in": int(paid_in),
+                     "minutes_out": int(paid_out)})
+    return rows
+
+
 def _trial_balance(session: Session, ring_id: int, period: Year) -> dict:
     """Every account that had an entry by the year's end, with its balance then."""
     balances = balances_before(session, ring_id, period.end)
@@ -211,6 +238,9 @@ def _trial_balance(session: Session, ring_id: int, period: Year) -> dict:
             select(Member.account_id, Member.name)
             .where(Member.ring_id == ring_id).order_by(Member.id)):
         names[account_id].append(name)
+    for account_id, partner in partner_rings_by_account(
+            session, [a for a, kind in kinds.items() if kind == "clearing"]).items():
+        names[account_id].append(str(partner_label(partner.name)))
     rows = [{"account_id": account_id, "kind": kinds[account_id],
              "holders": names.get(account_id, []), "balance": balance}
             for account_id, balance in balances.items()]

@@ -30,6 +30,7 @@ from tauschring.ledger.service import get_account
 from tauschring.market.models import Category
 from tauschring.members.models import Member
 from tauschring.office.models import MemberNumber
+from tauschring.partners.names import partner_label, partner_rings_by_account
 from tauschring.pdf import renderer_setup, start_renderer
 from tauschring.rings.models import Ring
 from tauschring.statements import render as renderers
@@ -62,11 +63,14 @@ class _Ring:
         self._holders: dict[int, list[tuple[str, str]]] = {}
         self._labels: dict[int, str] = {}
         self._numbers: dict[int, list[int]] = {}  # the holders' member numbers
+        self._partner_rings: dict[int, Ring] = {}  # clearing account -> partner ring
+        self._people: dict[int, tuple[str, int]] = {}  # member id -> (name, ring id)
         # The year's entries of one account, in order: one range of the index
         # entries(account_id, booked_at, id). Built once, run per account.
         self._entries = (
             select(Entry.transfer_id, Entry.booked_at, Entry.minutes, Entry.balance_after,
-                   Entry.counterparty_account_id, Transfer.memo, Exchange.category_id)
+                   Entry.counterparty_account_id, Transfer.memo, Exchange.category_id,
+                   Exchange.provider_id, Exchange.recipient_id)
             .join(Transfer, Transfer.id == Entry.transfer_id)
             .outerjoin(Exchange, Exchange.id == Transfer.exchange_id)
             .where(Entry.account_id == bindparam("account_id"),
@@ -88,9 +92,27 @@ class _Ring:
             self._holders[account_id].append((name, language))
             if number is not None:
                 self._numbers.setdefault(account_id, []).append(number)
+        self._partner_rings.update(partner_rings_by_account(
+            self.session, [a for a in missing if kinds.get(a) == "clearing"]))
         for account_id in missing:
+            partner = self._partner_rings.get(account_id)
             self._labels[account_id] = ASSOCIATION if kinds.get(account_id) == "association" \
+                else partner_label(partner.name) if partner is not None \
                 else ", ".join(self.holders(account_id)) or f"#{account_id}"
+
+    def counterparty(self, account_id: int, member_ids) -> str:
+        """The other side of an entry; across rings, the partner member of the
+        exchange (if it names one) with the partner ring."""
+        partner = self._partner_rings.get(account_id)
+        if partner is None:
+            return self._labels[account_id]
+        wanted = [m for m in member_ids if m is not None and m not in self._people]
+        if wanted:
+            self._people.update({row.id: (row.name, row.ring_id) for row in self.session.execute(
+                select(Member.id, Member.name, Member.ring_id).where(Member.id.in_(wanted)))})
+        names = [self._people[m][0] for m in member_ids
+                 if m in self._people and self._people[m][1] == partner.id]
+        return partner_label(partner.name, names[0] if names else None)
 
     def holders(self, account_id: int) -> list[str]:
         return [name for name, _ in self._holders.get(account_id, [])]
@@ -113,12 +135,13 @@ class _Ring:
             opening_balance=opening, closing_balance=opening, chain_head=self.chain_head,
             complete=year.complete, member_numbers=self._numbers.get(account_id, []))
         categories = {None: "", **{id_: c.name(language) for id_, c in self.categories.items()}}
-        labels, lines = self._labels, statement.lines
+        lines = statement.lines
         for (transfer_id, booked_at, minutes, balance_after, counterparty, memo,
-             category_id) in rows:
+             category_id, provider_id, recipient_id) in rows:
             lines.append(StatementLine(
                 transfer_id=transfer_id, booked_at=booked_at, day=local_day(booked_at),
-                counterparty_account_id=counterparty, counterparty=labels[counterparty],
+                counterparty_account_id=counterparty,
+                counterparty=self.counterparty(counterparty, (provider_id, recipient_id)),
                 memo=memo or "", category=categories.get(category_id, ""), minutes=minutes,
                 balance_after=balance_after))
             if minutes > 0:
