@@ -146,7 +146,7 @@ def import_members(args):
 
 @blp.route("/rings/current/export", methods=["GET"])
 @blp.response(200, description="the whole ring, format tauschring-ring-export "
-              "version 2 (no password hashes)")
+              "version 3 (no password hashes)")
 def export_current_ring():
     """The caller's whole ring as one JSON document, to move it (coordinator)."""
     actor = current_actor()

@@ -3,8 +3,12 @@
 `export_ring` writes everything the ring is: its settings, categories,
 members, accounts, every transfer with all its fields and entries, talents,
 exchanges with their events, fee charges, the audit log and notifications,
-and the ring's life: feedback, news, events and who comes to them (not the
-uploaded documents' files, nor members' mail choices or calendar links).
+the ring's life: feedback, news, events and who comes to them (not the
+uploaded documents' files, nor members' mail choices or calendar links), and
+the office's tables: member numbers, the counters of member numbers and slip
+serials, the booked batches with their slips (a slip booked before the move is
+not booked again after it), authorisations, what helpers did, and who gets
+letters by post (not the outbox's attachments: waiting mail does not move).
 It carries no secrets: no password hashes (a coordinator could otherwise
 guess members' and the admin's passwords offline from a file they may
 download), and no API tokens, log-in sessions or failures, or mails waiting
@@ -16,10 +20,17 @@ already uses one of those ids (or the slug, or an e-mail address), the import
 is refused. Moved members have no usable password; each sets one with the
 reset link ("Forgot your password?").
 
-The format is versioned: {"format": "tauschring-ring-export", "version": 2, ...};
+The format is versioned: {"format": "tauschring-ring-export", "version": 3, ...};
 docs/import.md describes it. Version 1 (with password hashes) is still read,
 and its hashes are ignored: a file that has been lying around or passed on
-must not decide how anyone logs in.
+must not decide how anyone logs in. Versions 1 and 2 may lack the tables of
+LATER_TABLES (then the members are numbered anew, in the order they joined).
+Version 3 came with the office's tables: an instance that reads only up to
+version 2 would drop them without a word (and could book a slip twice), so it
+refuses the file instead.
+
+A ring that has or had partner rings (a clearing account, an exchange across
+rings) is not moved: its clearing balances mirror accounts in other rings.
 """
 
 from __future__ import annotations
@@ -29,7 +40,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, Integer, String, Table, Text, select, text
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tauschring import auditlog
@@ -38,8 +62,10 @@ from tauschring.db import UtcDateTime, utcnow
 from tauschring.errors import Conflict, Invalid, NotFound
 from tauschring.events.models import Event, EventAttendance
 from tauschring.exchanges.models import Exchange, ExchangeEvent
+from tauschring.federation.models import Peer
 from tauschring.feedback.models import Feedback
 from tauschring.fees.models import FeeCharge
+from tauschring.i18n import _l
 from tauschring.imports.passwords import unusable_password_hash
 from tauschring.ledger.chain import GENESIS_HASH, transfer_hash
 from tauschring.ledger.models import Account, Entry, Transfer
@@ -47,14 +73,25 @@ from tauschring.market.models import Category, Talent
 from tauschring.members.models import Member
 from tauschring.news.models import News
 from tauschring.notifications.models import Notification
+from tauschring.office.models import (
+    COUNTERS,
+    Authorisation,
+    Batch,
+    BatchTransfer,
+    MemberNumber,
+    OfficeCounter,
+    PostalChoice,
+    ProxyAction,
+)
 from tauschring.office.numbers import number_unnumbered
+from tauschring.partners.models import Partnership
 from tauschring.rings.models import Ring
 from tauschring.search.talents import reindex as reindex_talents
 
 FORMAT = "tauschring-ring-export"
-VERSION = 2
-# Version 1 held members' password hashes; what it holds else is the same.
-READABLE_VERSIONS = (1, 2)
+VERSION = 3
+# Version 1 held members' password hashes; version 3 added the office's tables.
+READABLE_VERSIONS = (1, 2, 3)
 # In the order they are inserted: whatever a row refers to comes before it.
 TABLES: tuple[tuple[str, type], ...] = (
     ("ring", Ring), ("categories", Category), ("accounts", Account), ("members", Member),
@@ -63,15 +100,31 @@ TABLES: tuple[tuple[str, type], ...] = (
     ("fee_charges", FeeCharge), ("audit_log", LoggedAction), ("notifications", Notification),
     ("feedback", Feedback), ("news", News), ("events", Event),
     ("event_attendance", EventAttendance),
+    ("member_numbers", MemberNumber), ("office_counters", OfficeCounter),
+    ("office_batches", Batch), ("office_batch_transfers", BatchTransfer),
+    ("authorisations", Authorisation), ("proxy_actions", ProxyAction),
+    ("postal_choices", PostalChoice),
 )
-# Tables newer than some version-2 files: such a file moves a ring without them.
-LATER_TABLES = {"feedback", "news", "events", "event_attendance"}
+# Tables that files older than a version may lack (table -> the first version
+# whose files always hold it): such a file moves a ring without them. Without
+# member numbers the import numbers the members in the order they joined.
+LATER_TABLES = {"feedback": 3, "news": 3, "events": 3, "event_attendance": 3,
+                "member_numbers": 3, "office_counters": 3, "office_batches": 3,
+                "office_batch_transfers": 3, "authorisations": 3, "proxy_actions": 3,
+                "postal_choices": 3}
 # Columns that never leave the database (the import fills them in itself).
 SECRET_COLUMNS = {"members": ("password_hash",)}
 # An audit-log row may name an actor of another ring (an admin appointing a
 # coordinator); that person does not move along, so the row keeps who it was here.
 OUTSIDE_ACTOR = "actor_outside_ring"
 CHUNK = 500
+
+
+def _key(table: Table) -> str:
+    """The name of the table's primary-key column (`id`, or `member_id`, `ring_id`,
+    `transfer_id` for the office's tables that extend a row of another table)."""
+    (column,) = table.primary_key.columns
+    return column.name
 
 
 # --- export ----------------------------------------------------------------------
@@ -82,6 +135,7 @@ def export_ring(session: Session, ring_id: int) -> dict:
         ring = snapshot.get(Ring, ring_id)
         if ring is None:
             raise NotFound(f"Ring {ring_id} does not exist.", code="ring_not_found")
+        _refuse_partners(snapshot, ring_id)
         data = {"format": FORMAT, "version": VERSION, "exported_at": utcnow().isoformat(),
                 "chain": {"length": ring.chain_length, "head": ring.chain_head}}
         for name, model in TABLES:
@@ -91,6 +145,36 @@ def export_ring(session: Session, ring_id: int) -> dict:
             data[name] = rows[0] if name == "ring" else rows
         _mark_outside_actors(snapshot, data)
     return data
+
+
+def _refuse_partners(session: Session, ring_id: int) -> None:
+    """A ring that has or had partner rings cannot move yet: its clearing accounts
+    mirror accounts in the partner rings, which stay behind."""
+    partner_ids: set[int] = set()
+    for a, b in session.execute(select(Partnership.ring_a_id, Partnership.ring_b_id).where(
+            or_(Partnership.ring_a_id == ring_id, Partnership.ring_b_id == ring_id))):
+        partner_ids.add(b if a == ring_id else a)
+    for own, partner in session.execute(
+            select(Exchange.ring_id, Exchange.partner_ring_id).where(
+                or_(Exchange.ring_id == ring_id, Exchange.partner_ring_id == ring_id),
+                Exchange.partner_ring_id.is_not(None)).distinct()):
+        partner_ids.add(partner if own == ring_id else own)
+    names = [f"{name} ({slug})" for name, slug in session.execute(
+        select(Ring.name, Ring.slug).where(Ring.id.in_(partner_ids)).order_by(Ring.name))]
+    names += [f"{remote} ({url})" for remote, url in session.execute(
+        select(Peer.remote_ring, Peer.url).where(Peer.ring_id == ring_id)
+        .order_by(Peer.remote_ring, Peer.url))]
+    clearing = list(session.scalars(select(Account.id).where(
+        Account.ring_id == ring_id, Account.kind == "clearing").order_by(Account.id)))
+    if not names and not clearing:
+        return
+    raise Conflict(_l(
+        "This ring has or had partner rings: %(rings)s. It cannot be moved: its clearing "
+        "accounts and exchanges across rings mirror the books of those rings, which stay "
+        "behind. Settle the clearing balances and end the partnerships with the partner "
+        "rings; this version moves only rings that never had a partner ring.",
+        rings=", ".join(names or [f"#{i}" for i in clearing])), code="ring_has_partners",
+        partner_rings=names, clearing_accounts=clearing)
 
 
 @contextmanager
@@ -121,9 +205,11 @@ def _rows_of_ring(model, ring_id: int):
         where = table.c.member_id.in_(select(Member.id).where(Member.ring_id == ring_id))
     elif model is EventAttendance:
         where = table.c.event_id.in_(select(Event.id).where(Event.ring_id == ring_id))
+    elif model is PostalChoice:
+        where = table.c.member_id.in_(select(Member.id).where(Member.ring_id == ring_id))
     else:
         where = table.c.ring_id == ring_id
-    return select(table).where(where).order_by(table.c.id)
+    return select(table).where(where).order_by(table.c[_key(table)])
 
 
 def _row_out(table: Table, row, withheld: tuple[str, ...] = ()) -> dict:
@@ -166,16 +252,26 @@ def import_ring(session: Session, data: dict, *, password_hash: str | None = Non
     for member in rows["members"]:
         member["password_hash"] = unusable
     ring = rows["ring"][0]
+    _check_no_partners(rows)
     _check_references(rows)
+    _check_unique(rows)
     _check_chain(ring, rows["transfers"])
     _check_target_free(session, rows)
     for name, model in TABLES:
         if rows[name]:
-            session.execute(model.__table__.insert(), rows[name])
+            try:
+                session.execute(model.__table__.insert(), rows[name])
+            except IntegrityError as error:
+                raise _refuse(f"The {name} of the export break a rule of the database "
+                              f"({str(error.orig).strip().splitlines()[0]}); nothing was "
+                              "imported.") from None
     _reset_id_sequences(session)
     reindex_talents(session, ring["id"])  # inserted without the ORM: the search index
     _check_audit(session, ring["id"])
-    number_unnumbered(session, ring["id"])  # member numbers, in the order they joined
+    # Numbers and serials go on from where they were; members of a file without
+    # numbers (written before version 3) are numbered in the order they joined.
+    _keep_counters_ahead(session, ring["id"])
+    number_unnumbered(session, ring["id"])
     auditlog.record(session, ring_id=ring["id"], actor_id=None, action="ring.import",
                     subject=f"ring:{ring['id']}", exported_at=data.get("exported_at"),
                     chain_head=ring["chain_head"])
@@ -202,7 +298,7 @@ def _read_document(data) -> dict[str, list[dict]]:
     rows = {}
     for name, model in TABLES:
         raw = data.get(name)
-        if raw is None and name in LATER_TABLES:
+        if raw is None and version < LATER_TABLES.get(name, 0):
             raw = []
         if name == "ring":
             raw = [raw] if isinstance(raw, dict) else None
@@ -240,8 +336,9 @@ def _row_in(name: str, table: Table, number: int, row, version: int) -> dict:
                 continue
             raise _refuse(f"{where} lacks the field {column.name}.")
         values[column.name] = _value_in(where, column, row[column.name])
-    if not isinstance(values.get("id"), int):
-        raise _refuse(f"{where} has no id.")
+    key = _key(table)
+    if not isinstance(values.get(key), int):
+        raise _refuse(f"{where} has no {key}.")
     if outside is not None:
         detail = json.loads(values.get("detail") or "{}")
         detail[OUTSIDE_ACTOR] = outside
@@ -280,29 +377,66 @@ def _value_in(where: str, column, value):
     raise _refuse(f"{where}.{column.name} has a type this version cannot read.")
 
 
+def _check_no_partners(rows: dict[str, list[dict]]) -> None:
+    """A ring with partner rings is not moved (see `_refuse_partners`); a file that
+    holds one was written by hand or by another program."""
+    clearing = [a["id"] for a in rows["accounts"] if a.get("kind") == "clearing"]
+    across = sorted({e["partner_ring_id"] for e in rows["exchanges"]
+                     if e.get("partner_ring_id") is not None})
+    if clearing or across:
+        raise _refuse(_l(
+            "The export holds a ring with partner rings (clearing accounts %(accounts)s, "
+            "exchanges with the rings %(rings)s). Such a ring cannot be moved: its clearing "
+            "accounts mirror the books of rings that stay behind. Nothing was imported.",
+            accounts=", ".join(f"#{i}" for i in clearing) or "–",
+            rings=", ".join(f"#{i}" for i in across) or "–"), code="ring_has_partners",
+            clearing_accounts=clearing, partner_rings=across)
+
+
 def _check_references(rows: dict[str, list[dict]]) -> None:
     """Every row belongs to the ring and refers only to rows of the export."""
     ring_id = rows["ring"][0]["id"]
-    ids = {name: {row["id"] for row in table_rows} for name, table_rows in rows.items()}
+    keys = {name: _key(model.__table__) for name, model in TABLES}
     for name, table_rows in rows.items():
-        if len(ids[name]) != len(table_rows):
-            raise _refuse(f"The export holds two {name} with the same id.")
+        if len({row[keys[name]] for row in table_rows}) != len(table_rows):
+            raise _refuse(f"The export holds two {name} with the same {keys[name]}.")
     by_table = {model.__tablename__: name for name, model in TABLES}
     for name, model in TABLES:
-        table = model.__table__
+        table, key = model.__table__, keys[name]
         for column in table.columns:
-            targets = [fk.column.table.name for fk in column.foreign_keys]
+            targets = [fk.column for fk in column.foreign_keys]
             if column.name == "ring_id":
-                bad = [r["id"] for r in rows[name] if r["ring_id"] != ring_id]
+                bad = [r[key] for r in rows[name] if r["ring_id"] != ring_id]
                 if bad:
                     raise _refuse(f"{name} {bad[0]} belongs to another ring.")
-            elif targets and targets[0] in by_table:
-                known = ids[by_table[targets[0]]]
+            elif targets and targets[0].table.name in by_table:
+                target = by_table[targets[0].table.name]
+                known = {row[targets[0].name] for row in rows[target]}
                 for row in rows[name]:
                     value = row.get(column.name)
                     if value is not None and value not in known:
-                        raise _refuse(f"{name} {row['id']}: {column.name} {value} is not "
+                        raise _refuse(f"{name} {row[key]}: {column.name} {value} is not "
                                       "part of the export.")
+
+
+def _check_unique(rows: dict[str, list[dict]]) -> None:
+    """What the tables hold unique is unique in the file too (two members with one
+    number, a slip booked twice): refused with its name, before anything is written."""
+    for name, model in TABLES:
+        table = model.__table__
+        sets = [tuple(c.name for c in constraint.columns) for constraint in table.constraints
+                if isinstance(constraint, UniqueConstraint)]
+        sets += [(c.name,) for c in table.columns if c.unique]
+        for columns in sets:
+            seen = set()
+            for row in rows[name]:
+                value = tuple(row.get(c) for c in columns)
+                if None in value:
+                    continue
+                if value in seen:
+                    raise _refuse(f"The export holds two {name} with the same "
+                                  f"{', '.join(columns)} ({', '.join(map(str, value))}).")
+                seen.add(value)
 
 
 def _check_chain(ring: dict, transfers: list[dict]) -> None:
@@ -334,7 +468,8 @@ def _check_target_free(session: Session, rows: dict[str, list[dict]]) -> None:
         raise Conflict(f"Members with these e-mail addresses exist here already: "
                        f"{', '.join(sorted(taken)[:5])}.", code="email_taken", field="email")
     for name, model in TABLES:
-        used = _existing(session, model.__table__.c.id, [r["id"] for r in rows[name]])
+        key = _key(model.__table__)
+        used = _existing(session, model.__table__.c[key], [r[key] for r in rows[name]])
         if used:
             raise Conflict(
                 f"This database already uses ids of the ring being imported ({name} "
@@ -353,14 +488,36 @@ def _existing(session: Session, column, values: list) -> set:
 
 
 def _reset_id_sequences(session: Session) -> None:
-    """PostgreSQL hands out ids from sequences that explicit ids do not advance."""
+    """PostgreSQL hands out ids from sequences that explicit ids do not advance.
+    Tables keyed by another table's row (member_numbers, office_counters, ...) have
+    no sequence."""
     if session.get_bind().dialect.name != "postgresql":
         return
     for _, model in TABLES:
-        table = model.__tablename__
+        column = model.__table__.autoincrement_column
+        if column is None:
+            continue
+        table, name = model.__tablename__, column.name
         session.execute(text(
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-            f"coalesce(max(id), 1), max(id) IS NOT NULL) FROM {table}"))
+            f"SELECT setval(pg_get_serial_sequence('{table}', '{name}'), "
+            f"coalesce(max({name}), 1), max({name}) IS NOT NULL) FROM {table}"))
+
+
+def _keep_counters_ahead(session: Session, ring_id: int) -> None:
+    """The counter of member numbers stands at least at the highest number moved
+    along, so that no number is handed out twice (also for a file whose counter
+    is missing or behind)."""
+    highest = session.scalar(select(func.max(MemberNumber.number)).where(
+        MemberNumber.ring_id == ring_id))
+    if highest is None:
+        return
+    counter = session.get(OfficeCounter, ring_id)
+    if counter is None:
+        session.execute(COUNTERS.insert().values(ring_id=ring_id, last_member_number=highest,
+                                                 last_slip_serial=0))
+    elif counter.last_member_number < highest:
+        counter.last_member_number = highest
+    session.flush()
 
 
 def _check_audit(session: Session, ring_id: int) -> None:

@@ -141,7 +141,7 @@ def test_a_ring_moves_to_an_empty_instance_and_stays_the_same(app, moving, targe
                                 "ORDER BY id", r=ring_id),
               "audit": audit_ring(db.session, ring_id)}
     assert before["audit"]["ok"]
-    assert (exported["format"], exported["version"]) == ("tauschring-ring-export", 2)
+    assert (exported["format"], exported["version"]) == ("tauschring-ring-export", 3)
     assert exported["chain"]["head"] == before["audit"]["chain"]["head"]
     assert {t["reverses_id"] is not None for t in exported["transfers"]} == {True, False}
     assert any(t["override_reason"] == "Altbestand" for t in exported["transfers"])
@@ -224,8 +224,8 @@ def test_a_changed_or_foreign_file_is_refused_and_changes_nothing(app, moving, t
             atomic(import_ring, tampered)
         assert broken.value.code == "export_chain_broken"
         for bad, code in [({"format": "something else"}, "export_format_unknown"),
-                          ({**exported, "version": 3}, "export_version_unsupported"),
-                          ({**exported, "version": "2"}, "export_version_unsupported"),
+                          ({**exported, "version": 4}, "export_version_unsupported"),
+                          ({**exported, "version": "3"}, "export_version_unsupported"),
                           ({**exported, "members": [{**exported["members"][0],
                                                      "shoe_size": 42}]}, "export_invalid")]:
             with pytest.raises(Invalid) as refused:
