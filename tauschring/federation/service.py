@@ -215,7 +215,7 @@ def _refuse(status: int, code: str, detail: str):
 
 def _checked_message(payload) -> tuple[dict, str]:
     if not isinstance(payload, dict):
-        _refuse(400, "malformed", "the body must be a JSON object {message, signature}")
+        _refuse(401, "unsigned", "the body is no signed message: JSON {message, signature}")
     message, signature = payload.get("message"), payload.get("signature")
     if not isinstance(signature, str) or not signature:
         _refuse(401, "unsigned", "the message carries no signature")
@@ -376,7 +376,7 @@ def _commit_in(session: Session, peer: Peer, transfer: FederatedTransfer) -> Non
     it; the booking then records why it went beyond (the transfer's id)."""
     arguments = dict(ring_id=peer.ring_id, debit_account_id=peer.account_id,
                      credit_account_id=transfer.account_id, minutes=transfer.minutes,
-                     memo=transfer.memo)
+                     memo=transfer.memo, clearing=True)
     try:
         booked = ledger.book(session, **arguments)
     except Invalid as refusal:
@@ -493,7 +493,8 @@ def _decide(session: Session, transfer_id: int, commit: bool, reason: str = "",
             booked = ledger.book(session, ring_id=peer.ring_id,
                                  debit_account_id=transfer.account_id,
                                  credit_account_id=peer.account_id, minutes=transfer.minutes,
-                                 memo=transfer.memo, booked_by_id=transfer.member_id)
+                                 memo=transfer.memo, booked_by_id=transfer.member_id,
+                                 clearing=True)
         except Invalid as refusal:
             reason, commit = f"refused here: {refusal.code}", False
         else:

@@ -28,7 +28,8 @@ def messages():
     try:
         payload = json.loads(request.get_data(cache=False) or b"null")
     except (ValueError, RecursionError):
-        return _problem(400, "malformed", "the body is not JSON")
+        return _problem(401, "unsigned", "the body is no signed message: JSON "
+                                         "{message, signature}")
     try:
         me = identity_of(current_app.config["TAUSCHRING"])
     except KeyMissing:
