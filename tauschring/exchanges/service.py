@@ -466,11 +466,8 @@ def resolve(session: Session, actor: Actor, exchange_id: int, *, decision: str, 
     if decision == "book" and not standing:
         transfer = _book(session, exchange, exchange.minutes, actor.member_id, override)
         exchange.booked_at = transfer.booked_at
-    elif decision == "cancel" and standing and exchange.partner_ring_id is not None:
-        transfer = _reverse_across(session, actor, exchange, note, override)
     elif decision == "cancel" and standing:
-        transfer = ledger.reverse(session, actor, transfer_id=exchange.transfer_id,
-                                  reason=note, override_limits=override_limits)
+        transfer = _reverse_standing(session, actor, exchange, note, override_limits)
     elif decision == "adjust" and not standing:
         transfer = _book(session, exchange, minutes, actor.member_id, override)
         exchange.booked_at = transfer.booked_at
@@ -515,25 +512,60 @@ def _correct(session, actor, exchange, minutes, note, override):
     return {transfer.ring_id: transfer for transfer in halves}[exchange.ring_id]
 
 
-def _reverse_across(session, actor, exchange, note, override):
-    """Reverse both halves of a booking across partner rings, in one step: the
-    provider pays back to the recipient. Returns the half in exchange.ring_id."""
-    provider, recipient = exchange.provider, exchange.recipient
-    originals = (_half_in(exchange, provider.ring_id), _half_in(exchange, recipient.ring_id))
-    for original_id in originals:
-        existing = ledger.reversal_of(session, original_id)
-        if existing is not None:
-            raise Conflict(_l("This transfer was already reversed by transfer #%(id)s.",
-                              id=existing.id), code="already_reversed",
-                           reversed_by_id=existing.id)
-    halves = clearing.book_across(
-        session, payer_ring_id=provider.ring_id, payer_account_id=provider.account_id,
-        payee_ring_id=recipient.ring_id, payee_account_id=recipient.account_id,
-        minutes=session.get(Transfer, originals[0]).minutes,
-        memo=f"Reversal of exchange {exchange.id}: {note}", booked_by_id=actor.member_id,
-        exchange_id=exchange.id, reverses=originals, override_reason=override,
-        require_active=False)
-    return {transfer.ring_id: transfer for transfer in halves}[exchange.ring_id]
+def _standing(session: Session, exchange: Exchange, ring_id: int) -> list[Transfer]:
+    """The exchange's transfers in `ring_id` that stand: its booking and any
+    correction, neither a reversal nor reversed, in the order they were booked."""
+    reversed_ids = select(Transfer.reverses_id).where(Transfer.reverses_id.is_not(None),
+                                                      Transfer.exchange_id == exchange.id)
+    return list(session.scalars(select(Transfer).where(
+        Transfer.ring_id == ring_id, Transfer.exchange_id == exchange.id,
+        Transfer.reverses_id.is_(None), Transfer.id.not_in(reversed_ids))
+        .order_by(Transfer.id)))
+
+
+def _reverse_standing(session, actor, exchange, note, override_limits):
+    """Reverse what books the exchange (its booking and any correction), so it
+    ends with nothing booked. Returns the reversal of exchange.transfer_id (the
+    half in exchange.ring_id)."""
+    if exchange.partner_ring_id is None:
+        reversals = {t.id: ledger.reverse(session, actor, transfer_id=t.id, reason=note,
+                                          override_limits=override_limits)
+                     for t in _standing(session, exchange, exchange.ring_id)}
+    else:
+        reversals = _reverse_across(session, actor, exchange, note,
+                                    note if override_limits else None)
+    if exchange.transfer_id not in reversals:
+        raise Conflict(_l("This exchange's booking was already reversed."),
+                       code="already_reversed")
+    return reversals[exchange.transfer_id]
+
+
+def _reverse_across(session, actor, exchange, note, override) -> dict[int, Transfer]:
+    """Reverse both halves of each standing booking across partner rings, each
+    pair in one step (also while the partnership is paused or ended).
+    Returns {reversed transfer id in exchange.ring_id: its reversal there}."""
+    own = _standing(session, exchange, exchange.ring_id)
+    theirs = _standing(session, exchange, exchange.partner_ring_id)
+    if len(own) != len(theirs):  # one half reversed alone: the mirror is broken
+        raise Conflict(_l("This exchange's booking was already reversed."),
+                       code="already_reversed")
+    reversals = {}
+    for half, other_half in zip(own, theirs, strict=True):
+        own_paid = session.get(Account, half.credit_account_id).kind == "clearing"
+        if own_paid:    # back: the other ring's member pays this ring's member
+            payer = (exchange.partner_ring_id, other_half.credit_account_id, other_half.id)
+            payee = (exchange.ring_id, half.debit_account_id, half.id)
+        else:
+            payer = (exchange.ring_id, half.credit_account_id, half.id)
+            payee = (exchange.partner_ring_id, other_half.debit_account_id, other_half.id)
+        booked = clearing.book_across(
+            session, payer_ring_id=payer[0], payer_account_id=payer[1],
+            payee_ring_id=payee[0], payee_account_id=payee[1], minutes=half.minutes,
+            memo=f"Reversal of exchange {exchange.id}: {note}",
+            booked_by_id=actor.member_id, exchange_id=exchange.id,
+            reverses=(payer[2], payee[2]), override_reason=override, require_active=False)
+        reversals[half.id] = {t.ring_id: t for t in booked}[exchange.ring_id]
+    return reversals
 
 
 # --- reading ------------------------------------------------------------------

@@ -11,15 +11,18 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import requests
 import sqlalchemy as sa
 
-from tauschring.db import atomic, db
+from tauschring.db import atomic, db, utcnow
+from tauschring.exchanges import service as exchanges
+from tauschring.exchanges.models import Exchange
 from tauschring.partners import clearing
 from tauschring.partners import service as partners
+from tauschring.rings.service import update_settings
 from tests.ledger.conftest import assert_ledger_sound, ledger_facts
 from tests.support.pages import Pages
 
@@ -221,8 +224,8 @@ def test_proposing_from_a_partners_published_talent(http, scene, app):
     fields.update({"minutes": "1:00", "description": "Schlauch geflickt"})
     posted = annas_page.client.post(url, data=fields)
     assert posted.status_code == 302, posted.text
-    exchanges = http.get("/api/v1/exchanges?state=proposed", token=scene.tokens["bernd"]).json()
-    assert {e["description"] for e in exchanges["items"]} == {"Fahrrad repariert",
+    proposed = http.get("/api/v1/exchanges?state=proposed", token=scene.tokens["bernd"]).json()
+    assert {e["description"] for e in proposed["items"]} == {"Fahrrad repariert",
                                                              "Schlauch geflickt"}
     # Celle is no partner of Bergdorf: its members do not see the offer.
     assert page_for(app, scene.carl).client.get(url).status_code == 404
@@ -409,6 +412,30 @@ def test_a_coordinator_of_a_corrects_across(http, scene):
     both_audits_ok(http, scene, clearing_a=60)
 
 
+def test_cancelling_after_a_correction_reverses_the_correction_too(http, scene):
+    """Booked at 2:00, corrected to 1:00, then cancelled: nothing stays booked,
+    across the rings and (the same rule) inside one."""
+    for provider, recipient, proposer, confirmer in (
+            ("bernd", "anna", "bernd", "anna"), ("alf", "anna", "alf", "anna")):
+        exchange = propose(http, scene.tokens[proposer], scene.people[provider],
+                           scene.people[recipient], minutes=120)
+        path = f"/api/v1/exchanges/{exchange['id']}"
+        assert http.post(f"{path}/confirm", token=scene.tokens[confirmer]).status_code == 200
+        for decision in ({"decision": "adjust", "minutes": 60, "note": "Eine Stunde"},
+                         {"decision": "cancel", "note": "Doch nichts"}):
+            assert http.post(f"{path}/dispute", token=scene.tokens[recipient],
+                             json={"reason": "Falsch"}).status_code == 200
+            resolved = http.post(f"{path}/resolve", token=scene.tokens["karin"], json=decision)
+            assert resolved.status_code == 200, resolved.text
+        assert resolved.json()["state"] == "reversed"
+        rows = transfers_of(exchange["id"])
+        assert len([r for r in rows if r[5] is not None]) == len(rows) // 2
+        for name in (provider, recipient):
+            assert balance(http, scene.tokens["karin" if name != "bernd" else "kurt"],
+                           scene.people[name]) == 0, name
+    both_audits_ok(http, scene, clearing_a=0)
+
+
 # --- who sees what --------------------------------------------------------------------
 
 def test_only_the_parties_and_both_rings_coordinators_see_it(http, scene, app):
@@ -536,3 +563,31 @@ def test_concurrent_confirmations_stop_at_the_credit_line(http, world):
     assert report["ok"] is True and report["partners"][0]["clearing_balance"] == 600
     for ring in (a, b):
         assert_ledger_sound(ring.id, overridden=set())
+
+
+# --- automatic confirmation -----------------------------------------------------------
+
+def test_auto_confirm_books_across_by_the_proposers_ring(http, scene):
+    """Auental confirms after 7 days, Bergdorf never: the proposer's ring decides."""
+    atomic(update_settings, scene.karin.actor, auto_confirm_days=7)
+    from_a = propose(http, scene.tokens["anna"], scene.bernd, scene.anna, minutes=40)
+    too_much = propose(http, scene.tokens["alf"], scene.bernd, scene.alf, minutes=400)
+    from_b = propose(http, scene.tokens["bernd"], scene.bernd, scene.anna, minutes=20)
+    old = utc_days_ago(8)
+    atomic(lambda s: s.execute(sa.update(Exchange).where(Exchange.id.in_(
+        [from_a["id"], too_much["id"], from_b["id"]])).values(created_at=old)))
+    confirmed, blocked = atomic(exchanges.auto_confirm_due, scene.a.id)
+    assert confirmed == [from_a["id"]]
+    assert [exchange_id for exchange_id, _ in blocked] == [too_much["id"]]
+    assert atomic(exchanges.auto_confirm_due, scene.b.id) == ([], [])
+    assert atomic(exchanges.auto_confirm_due, scene.a.id) == ([], [(too_much["id"], blocked[0][1])])
+    states = {e["id"]: e["state"] for e in http.get(
+        "/api/v1/exchanges", token=scene.tokens["bernd"]).json()["items"]}
+    assert states == {from_a["id"]: "booked", too_much["id"]: "proposed",
+                      from_b["id"]: "proposed"}
+    assert len(transfers_of(from_a["id"])) == 2 and transfers_of(too_much["id"]) == []
+    both_audits_ok(http, scene, clearing_a=40)
+
+
+def utc_days_ago(days: int):
+    return utcnow() - timedelta(days=days)
