@@ -105,10 +105,12 @@ TABLES: tuple[tuple[str, type], ...] = (
     ("authorisations", Authorisation), ("proxy_actions", ProxyAction),
     ("postal_choices", PostalChoice),
 )
-# Tables that files older than a version may lack (table -> the first version
-# whose files always hold it): such a file moves a ring without them. Without
-# member numbers the import numbers the members in the order they joined.
-LATER_TABLES = {"feedback": 3, "news": 3, "events": 3, "event_attendance": 3,
+# Tables a file may lack (table -> the first version whose files must hold it;
+# None: files of any version may lack it, as they always could): such a file
+# moves a ring without them. The ring's life came during version 2. The
+# office's tables came with version 3: a file of version 1 or 2 without them
+# has its members numbered in the order they joined.
+LATER_TABLES = {"feedback": None, "news": None, "events": None, "event_attendance": None,
                 "member_numbers": 3, "office_counters": 3, "office_batches": 3,
                 "office_batch_transfers": 3, "authorisations": 3, "proxy_actions": 3,
                 "postal_choices": 3}
@@ -298,7 +300,8 @@ def _read_document(data) -> dict[str, list[dict]]:
     rows = {}
     for name, model in TABLES:
         raw = data.get(name)
-        if raw is None and version < LATER_TABLES.get(name, 0):
+        if raw is None and name in LATER_TABLES and (
+                LATER_TABLES[name] is None or version < LATER_TABLES[name]):
             raw = []
         if name == "ring":
             raw = [raw] if isinstance(raw, dict) else None

@@ -335,3 +335,22 @@ def test_a_file_holding_partner_rings_is_not_imported(app, office, target_app, m
         assert "partner rings" in str(refused.value)
         assert sql("SELECT count(*) FROM rings UNION ALL SELECT count(*) FROM members "
                    "UNION ALL SELECT count(*) FROM accounts") == [(0,), (0,), (0,)]
+
+
+def test_the_coordinators_page_says_why_in_german(app, partners_of):
+    """Karin (German) follows the link on the import page: the error page tells
+    her in German which partner ring keeps the ring from moving; no file."""
+    ring, karin = partners_of("active")
+    client = app.test_client()
+    with app.app_context():
+        page = client.get("/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token"[^>]*\bvalue="([^"]+)"', page).group(1)
+    with app.app_context():
+        assert client.post("/login", data={"csrf_token": csrf, "email": karin.email,
+                                           "password": karin.password}).status_code == 302
+        answer = client.get("/coordination/export.json")
+    assert answer.status_code == 409
+    assert "attachment" not in answer.headers.get("Content-Disposition", "")
+    text = answer.get_data(as_text=True)
+    assert "Dieser Ring hat oder hatte Partnerringe: Bergdorf (bergdorf)" in text
+    assert "beenden Sie die Partnerschaften" in text
