@@ -147,6 +147,8 @@ def import_members(args):
 @blp.route("/rings/current/export", methods=["GET"])
 @blp.response(200, description="the whole ring, format tauschring-ring-export "
               "version 3 (no password hashes)")
+@blp.alt_response(409, description="`ring_has_partners`: the ring has or had partner "
+                  "rings and cannot be moved yet; nothing was exported")
 def export_current_ring():
     """The caller's whole ring as one JSON document, to move it (coordinator)."""
     actor = current_actor()
