@@ -227,6 +227,10 @@ def test_proposing_from_a_partners_published_talent(http, scene, app):
     proposed = http.get("/api/v1/exchanges?state=proposed", token=scene.tokens["bernd"]).json()
     assert {e["description"] for e in proposed["items"]} == {"Fahrrad repariert",
                                                              "Schlauch geflickt"}
+    # From Bernd's profile: ?member= names a partner ring's member; not Celle's.
+    from_profile = annas_page.client.get(f"/exchanges/new?member={scene.bernd.id}").text
+    assert "Bernd (Bergdorf)" in from_profile
+    assert "Carl" not in annas_page.client.get(f"/exchanges/new?member={scene.carl.id}").text
     # Celle is no partner of Bergdorf: its members do not see the offer.
     assert page_for(app, scene.carl).client.get(url).status_code == 404
 
@@ -369,6 +373,8 @@ def test_a_dispute_reaches_both_rings_and_b_reverses_both_halves(http, scene, ap
         assert "Fahrrad repariert" in page
     assert "Fahrrad repariert" not in page_for(app, scene.carla).client.get(
         "/exchanges/disputes").text
+    kurts = page_for(app, scene.kurt).client.get(f"/exchanges/{exchange['id']}").text
+    assert "Decide the dispute" in kurts and "Anna <span class=\"ring-name\">(Auental)" in kurts
 
     resolved = http.post(f"/api/v1/exchanges/{exchange['id']}/resolve",
                          token=scene.tokens["kurt"],
