@@ -218,7 +218,7 @@ def test_proposing_from_a_partners_published_talent(http, scene, app):
     annas_page = page_for(app, scene.anna)
     form = annas_page.client.get(f"/exchanges/new?talent={talent_id}")
     assert form.status_code == 200
-    assert "Bernd (Bergdorf)" in form.text
+    assert "Bernd (Bergdorf)" in form.text and "(Bernd, Bergdorf)" in form.text
     url = f"/exchanges/new?talent={talent_id}"
     fields = annas_page.form(url, "")  # the form posts back to the page
     fields.update({"minutes": "1:00", "description": "Schlauch geflickt"})
