@@ -111,6 +111,15 @@ def transfers_of(exchange_id: int) -> list[tuple]:
     return [tuple(row) for row in rows]
 
 
+def _mail_to(person) -> str:
+    db.session.rollback()
+    bodies = db.session.scalars(sa.text(
+        "SELECT body FROM outbox WHERE member_id = :m ORDER BY id"),
+        {"m": person.id}).all()
+    db.session.rollback()
+    return "\n".join(bodies)
+
+
 def page_for(app, person) -> Pages:
     pages = Pages(app.test_client())
     pages.login(person)
@@ -138,6 +147,7 @@ def test_proposed_across_and_confirmed_books_both_halves(http, scene, app):
     kinds = [n["kind"] for n in http.get("/api/v1/notifications",
                                          token=scene.tokens["bernd"]).json()["items"]]
     assert kinds == ["awaiting_confirmation"]
+    assert ": Anna (Auental)\n" in _mail_to(bernd)  # his mail, in German
     bernds_page = page_for(app, bernd)
     waiting = bernds_page.client.get("/exchanges").text
     assert "Waiting for you" in waiting and "Fahrrad repariert" in waiting
