@@ -85,6 +85,12 @@ ACTION_LABELS = {
     "proxy.exchange.propose": _l("Exchange proposed for a member"),
     "proxy.exchange.confirm": _l("Exchange confirmed for a member"),
     "proxy.exchange.decline": _l("Exchange declined for a member"),
+    "partnership.proposed": _l("Partnership with a partner ring proposed"),
+    "partnership.accepted": _l("Partnership with a partner ring accepted"),
+    "partnership.declined": _l("Proposal of a partnership declined"),
+    "partnership.paused": _l("Partnership with a partner ring paused"),
+    "partnership.ended": _l("Partnership with a partner ring ended"),
+    "partnership.active": _l("Partnership made at the command line"),
 }
 # In the order the log shows them; other keys follow in alphabetical order.
 DETAIL_LABELS = {
