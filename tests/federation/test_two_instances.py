@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import http.client
 import json
+import shutil
 import signal
 import subprocess
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -29,11 +31,12 @@ import requests
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from tauschring.db import db
 from tauschring.federation import service
 from tests.ops.test_operator_comforts import COMMAND, environment, free_port, tauschring
-from tests.support.databases import postgres_database, require_postgres
+from tests.support.app import PASSWORD, World, make_app
+from tests.support.databases import postgres_database
 
-PASSWORD = "Kaffee und Kuchen 7"
 TRANSFERS = 50
 KILL_SENDER = {7, 31}     # A dies after B answered prepare, before A reads it
 KILL_RECEIVER = {18, 42}  # B dies just before A's commit reaches it
@@ -44,7 +47,7 @@ class Instance:
 
     def __init__(self, name: str, folder, database_url: str, ring: str):
         self.name, self.folder, self.database_url, self.ring = name, folder, database_url, ring
-        folder.mkdir()
+        self.member = None
         self.config = folder / "tauschring.toml"
         self.config.write_text(f'[server]\ninstance_path = "{folder / "instance"}"\n'
                                'log_format = "off"\n')
@@ -169,33 +172,56 @@ class ProxyHandler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def instances(engine_name, tmp_path):
-    if engine_name == "postgresql":
-        require_postgres()
+def instances(engine_name, tmp_path, request):
+    """Instance A on SQLite; B on SQLite or PostgreSQL: migrated databases (copies of
+    the test templates), each with its ring and one member made by the services."""
     with ExitStack() as stack:
-        url_b = (stack.enter_context(postgres_database("federation_b"))
-                 if engine_name == "postgresql" else f"sqlite:///{tmp_path / 'b' / 'b.db'}")
+        for name in ("a", "b"):
+            (tmp_path / name).mkdir()
+        template = request.getfixturevalue("sqlite_template")
+        shutil.copy(template, tmp_path / "a" / "a.db")
+        if engine_name == "postgresql":
+            url_b = stack.enter_context(postgres_database(
+                "federation_b", request.getfixturevalue("postgres_template")))
+        else:
+            shutil.copy(template, tmp_path / "b" / "b.db")
+            url_b = f"sqlite:///{tmp_path / 'b' / 'b.db'}"
         a = Instance("a", tmp_path / "a", f"sqlite:///{tmp_path / 'a' / 'a.db'}", "sonnenberg")
         b = Instance("b", tmp_path / "b", url_b, "talheim")
-        for instance in (a, b):
+        for instance, member in ((a, "Anna"), (b, "Bert")):
             stack.callback(instance.stop)
+            app = make_app(instance.database_url, instance.folder / "instance")
+            with app.app_context():
+                world = World(app)
+                instance.member = world.member(world.ring(instance.ring), member)
+                db.session.remove()
+                db.engine.dispose()
         yield a, b
 
 
+def on_both(a: Instance, b: Instance, step):
+    """step(instance) on both instances at once (each command is a process)."""
+    with ThreadPoolExecutor(2) as pool:
+        return list(pool.map(step, (a, b)))
+
+
 def set_up(a: Instance, b: Instance, proxy_a: Proxy, proxy_b: Proxy) -> None:
-    a.run("init", "--ring-name", "Sonnenberg", "--ring-slug", "sonnenberg")
-    b.run("init", "--ring-name", "Talheim", "--ring-slug", "talheim")
-    a.run("member", "create", "--ring", "sonnenberg", "--name", "Anna", "--email",
-          "anna@a.example", "--password-stdin", input=PASSWORD + "\n")
-    b.run("member", "create", "--ring", "talheim", "--name", "Bert", "--email",
-          "bert@b.example", "--password-stdin", input=PASSWORD + "\n")
-    key_a, key_b = a.run("federation", "key").stdout.strip(), b.run("federation", "key").stdout
-    assert a.run("federation", "key").stdout.strip() == key_a  # kept, never overwritten
-    a.run("federation", "peer", "add", "--ring", "sonnenberg", "--url", proxy_b.url,
-          "--remote-ring", "talheim", "--public-key", key_b.strip(), "--credit-line", "100000")
-    b.run("federation", "peer", "add", "--ring", "talheim", "--url", proxy_a.url,
-          "--remote-ring", "sonnenberg", "--public-key", key_a, "--credit-line", "100000")
-    assert "talheim" in a.run("federation", "peer", "list").stdout
+    key_a, key_b = on_both(a, b, lambda instance: instance.run(
+        "federation", "key").stdout.strip())
+    others = {"a": (proxy_b.url, "talheim", key_b), "b": (proxy_a.url, "sonnenberg", key_a)}
+    own = {"a": key_a, "b": key_b}
+
+    def add_peer(instance: Instance) -> None:
+        url, remote_ring, key = others[instance.name]
+        instance.run("federation", "peer", "add", "--ring", instance.ring, "--url", url,
+                     "--remote-ring", remote_ring, "--public-key", key,
+                     "--credit-line", "100000")
+        if instance.name == "a":
+            assert remote_ring in instance.run("federation", "peer", "list").stdout
+        else:
+            assert instance.run("federation", "key").stdout.strip() == own["b"]  # kept
+
+    on_both(a, b, add_peer)
 
 
 def test_fifty_transfers_with_each_side_killed_between_prepare_and_commit(instances):
@@ -203,13 +229,12 @@ def test_fifty_transfers_with_each_side_killed_between_prepare_and_commit(instan
     proxy_a, proxy_b = Proxy(a), Proxy(b)
     started = time.monotonic()
     set_up(a, b, proxy_a, proxy_b)
-    a.start()
-    b.start()
+    on_both(a, b, Instance.start)
     setup_seconds = time.monotonic() - started
     token = requests.post(a.base + "/api/v1/tokens", timeout=30, json={
-        "email": "anna@a.example", "password": PASSWORD}).json()["token"]
+        "email": a.member.email, "password": PASSWORD}).json()["token"]
     bert_number = b.query("SELECT n.number FROM member_numbers n JOIN members m ON "
-                          "m.id = n.member_id WHERE m.email = 'bert@b.example'")[0][0]
+                          "m.id = n.member_id WHERE m.id = :id", id=b.member.id)[0][0]
     peer = requests.get(a.base + "/api/v1/federation/peers", timeout=30,
                         headers={"Authorization": f"Bearer {token}"}).json()[0]["id"]
     answers, killed = {}, {"a": 0, "b": 0}
@@ -234,8 +259,8 @@ def test_fifty_transfers_with_each_side_killed_between_prepare_and_commit(instan
             side = a if i in KILL_SENDER else b
             killed[side.name] += 1
             side.start()
-            for instance in (a, b):
-                instance.run("federation", "retry", "--older-than", "0")
+            on_both(a, b, lambda instance: instance.run("federation", "retry",
+                                                        "--older-than", "0"))
         else:
             assert answers[i][0] == 201, answers[i]
             assert (answers[i][1]["state"], answers[i][1]["delivered"]) == ("committed", True)
@@ -256,15 +281,18 @@ def test_fifty_transfers_with_each_side_killed_between_prepare_and_commit(instan
     assert list(sent.values()).count("aborted") == len(KILL_SENDER)  # presumed abort
     booked = sum(1 + i % 7 for i in range(TRANSFERS) if i not in KILL_SENDER)
     balance_a = a.query("SELECT a.balance FROM accounts a JOIN members m ON "
-                        "m.account_id = a.id WHERE m.email = 'anna@a.example'")[0][0]
+                        "m.account_id = a.id WHERE m.id = :id", id=a.member.id)[0][0]
     balance_b = b.query("SELECT a.balance FROM accounts a JOIN members m ON "
-                        "m.account_id = a.id WHERE m.email = 'bert@b.example'")[0][0]
+                        "m.account_id = a.id WHERE m.id = :id", id=b.member.id)[0][0]
     assert (balance_a, balance_b) == (-booked, booked)
     assert not a.query("SELECT id FROM federation_transfers WHERE delivered = :no AND "
                        "direction = 'out'", no=False)
-    for instance in (a, b):
+
+    def audit_and_reconcile(instance: Instance) -> None:
         assert "ok" in instance.run("audit").stdout
         assert instance.run("federation", "reconcile").stdout.strip() == "no difference"
+
+    on_both(a, b, audit_and_reconcile)
 
     # a replayed message gets the same answer and changes nothing; a forged one is refused
     before = (a.query("SELECT count(*) FROM transfers"), b.query("SELECT count(*) FROM transfers"),
@@ -280,16 +308,15 @@ def test_fifty_transfers_with_each_side_killed_between_prepare_and_commit(instan
     forged = service.envelope(forger, kind="commit", from_ring="sonnenberg", to_url=b.base,
                               to_ring="talheim", body={"transfer": commit["message"]["body"][
                                   "transfer"]})
-    forged["message"]["from"]["key"] = a.run("federation", "key").stdout.strip()
+    forged["message"]["from"]["key"] = b.query("SELECT public_key FROM federation_peers")[0][0]
     assert requests.post(b.base + service.MESSAGE_PATH, json=forged,
                          timeout=30).status_code == 401
     unsigned = {"message": forged["message"]}
     assert requests.post(b.base + service.MESSAGE_PATH, json=unsigned,
                          timeout=30).status_code == 401
     balance_b_after = b.query("SELECT a.balance FROM accounts a JOIN members m ON "
-                              "m.account_id = a.id WHERE m.email = 'bert@b.example'")[0][0]
+                              "m.account_id = a.id WHERE m.id = :id", id=b.member.id)[0][0]
     assert (a.query("SELECT count(*) FROM transfers"), b.query("SELECT count(*) FROM transfers"),
             balance_b_after) == before
-    assert b.run("federation", "reconcile").stdout.strip() == "no difference"
     print(f"\nfederation loop: set-up {setup_seconds:.1f} s, {TRANSFERS} transfers with "
           f"{len(KILL_SENDER) + len(KILL_RECEIVER)} kills {loop_seconds:.1f} s")

@@ -39,6 +39,7 @@ from __future__ import annotations
 import sys
 
 from tests.trust import (
+    access_federation,
     access_office,
     access_partner_market,
     access_partners,
@@ -448,7 +449,7 @@ PAGES = [
 
 # The rows of newer areas live beside this file, one file per area.
 ROWS = (API + PAGES + access_regions.ROWS + access_ring_life.ROWS + access_office.ROWS
-        + access_partners.ROWS + access_partner_market.ROWS)
+        + access_partners.ROWS + access_partner_market.ROWS + access_federation.ROWS)
 
 
 def routes_with_rows() -> set[tuple[str, str]]:
