@@ -354,3 +354,20 @@ def test_the_coordinators_page_says_why_in_german(app, partners_of):
     text = answer.get_data(as_text=True)
     assert "Dieser Ring hat oder hatte Partnerringe: Bergdorf (bergdorf)" in text
     assert "beenden Sie die Partnerschaften" in text
+
+
+def test_a_ring_with_a_partner_ring_on_another_instance_is_not_exported(app, world):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from tauschring.federation import service as federation
+    from tauschring.federation.signing import public_text
+
+    ring = world.ring("umzug")
+    world.member(ring, "Anna")
+    atomic(federation.add_peer, ring_slug="umzug", url="https://tal.example",
+           remote_ring="talheim", public_key=public_text(Ed25519PrivateKey.generate()),
+           credit_line=600)
+    with pytest.raises(Conflict) as refused:
+        export_ring(db.session, ring.id)
+    assert refused.value.code == "ring_has_partners"
+    assert "talheim (https://tal.example)" in str(refused.value)
