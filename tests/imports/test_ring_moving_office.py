@@ -252,13 +252,16 @@ def test_numbers_of_the_file_are_kept_and_only_gaps_are_filled(app, office, targ
         assert numbers(office.ring.id) == {"Karin": 43, "Anna": 17, "Bert": 5, "Carla": 42}
 
 
-@pytest.mark.parametrize("change", ["number twice", "slip twice", "numbers of another ring"])
+@pytest.mark.parametrize("change", ["number twice", "slip twice", "numbers of another ring",
+                                    "number zero"])
 def test_a_file_breaking_the_office_rules_is_refused(app, office, target_app, change):
     exported = moved(export_ring(db.session, office.ring.id))
     if change == "number twice":
         exported["member_numbers"][1]["number"] = exported["member_numbers"][0]["number"]
     elif change == "slip twice":
         exported["office_batch_transfers"][1]["slip"] = 3
+    elif change == "number zero":  # the database's own rule (number > 0) refuses it
+        exported["member_numbers"][0]["number"] = 0
     else:
         exported["member_numbers"][0]["ring_id"] = exported["ring"]["id"] + 100
     with target_app.app_context():
