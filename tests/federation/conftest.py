@@ -18,6 +18,7 @@ from tauschring.federation.models import FederatedTransfer
 from tauschring.ledger.audit import audit_ring
 from tauschring.ledger.models import Account
 from tauschring.office.numbers import number_of
+from tests.support.pages import pages  # noqa: F401  (the page browser)
 
 
 @dataclass

@@ -15,6 +15,11 @@ ROWS: list = [
     R("POST", "/api/v1/federation/transfers",
       "401  403  ok   403  ok   403  ok   403  ok", json={},
       note="active members pay; an empty body is refused (422)"),
+    R("GET", "/federation",
+      "login 403 ok   ok   ok   ok   ok   403  ok"),
+    R("POST", "/federation",
+      "login 403 ok   403  ok   403  ok   403  ok", form={"minutes": "x"},
+      note="active members pay; the form without a partner ring is shown again (422)"),
     R("POST", "/federation/v1/messages",
       "401  403  401  401  401  401  401  403  401", form={},
       note="between instances: only a message signed by a peer's key is read (401 "
