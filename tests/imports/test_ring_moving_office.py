@@ -9,9 +9,13 @@ not moved at all: refused on export, and a file holding one refused on import.""
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -28,6 +32,7 @@ from tauschring.office.numbers import ring_numbers
 from tauschring.office.slips import reserve_serials
 from tauschring.partners import service as partners
 
+COMMAND = Path(sys.executable).with_name("tauschring")
 OFFICE_TABLES = ("member_numbers", "office_counters", "office_batches",
                  "office_batch_transfers", "authorisations", "proxy_actions", "postal_choices")
 ADDRESS = "Carla Berg\nAm Hang 3\n79100 Freiburg"
@@ -292,7 +297,7 @@ def partners_of(world):
 
 @pytest.mark.parametrize("status", ["active", "ended"])
 def test_a_ring_with_partner_rings_is_not_exported(app, partners_of, status, tmp_path, http,
-                                                   problem):
+                                                   problem, database_url):
     ring, karin = partners_of(status)
     with pytest.raises(Conflict) as refused:
         export_ring(db.session, ring.id)
@@ -304,6 +309,15 @@ def test_a_ring_with_partner_rings_is_not_exported(app, partners_of, status, tmp
     folder.mkdir()
     with pytest.raises(Conflict):
         export_ring_to_file("umzug", folder / "umzug.json")
+    assert list(folder.iterdir()) == []
+    # `tauschring export`: one line on stderr, a non-zero exit, no file.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TAUSCHRING_")}
+    env["TAUSCHRING_DATABASE_URL"] = database_url
+    done = subprocess.run([str(COMMAND), "export", "--ring", "umzug", "--out",
+                           str(folder / "umzug.json")], capture_output=True, text=True,
+                          env=env, cwd=tmp_path, timeout=120)
+    assert done.returncode != 0 and "Bergdorf (bergdorf)" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert list(folder.iterdir()) == []
     # The API answers 409 with the same message.
     body = problem(http.get("/api/v1/rings/current/export", token=http.token(karin)), 409)
