@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tauschring import auditlog
@@ -171,7 +172,13 @@ def propose(session: Session, actor: Actor, *, ring, credit_line) -> Partnership
     partnership = clearing.partnership_between(session, actor.ring_id, other.id)
     before = None
     if partnership is None:
-        partnership = _new(session, actor.ring_id, other.id, credit_line, actor.member_id)
+        try:
+            with session.begin_nested():
+                partnership = _new(session, actor.ring_id, other.id, credit_line,
+                                   actor.member_id)
+        except IntegrityError:  # the other ring proposed in the same moment
+            raise Conflict(_l("The other ring has proposed this partnership already: accept "
+                              "or decline its proposal."), code="proposed_by_partner") from None
     else:
         _lock(session, partnership)
         before = partnership.status

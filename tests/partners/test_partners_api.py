@@ -4,9 +4,10 @@ may see and do what; the audit's mirror check (on both engines)."""
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from tauschring.auditlog import LoggedAction
 from tauschring.db import atomic, db
@@ -156,3 +157,41 @@ def test_the_audit_names_a_partnership_out_of_balance(http, rings):
         assert partner["ring"] == other and partner["mirrored"] is False
     listed = http.get("/api/v1/partners", token=rings.tokens["karin"]).json()["items"][0]
     assert listed["mirrored"] is False
+
+
+def _at_once(*calls):
+    """Run the calls in threads released together; their responses in order."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(index, call):
+        barrier.wait()
+        results[index] = call()
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_answers_at_the_same_moment(http, rings, world):
+    # Both rings propose to each other at once: one proposal stands, the other is told.
+    answers = _at_once(lambda: _propose(http, rings),
+                       lambda: _propose(http, rings, ring="auental", token="bodo"))
+    assert sorted(r.status_code for r in answers) == [201, 409], [r.text for r in answers]
+    assert {r.json()["code"] for r in answers if r.status_code == 409} == {"proposed_by_partner"}
+    pid = next(r.json()["id"] for r in answers if r.status_code == 201)
+    proposer = next(i for i, r in enumerate(answers) if r.status_code == 201)
+    # Two coordinators of the other ring accept at once: one acceptance, one 409.
+    other_ring = rings.b if proposer == 0 else rings.a
+    second = http.token(world.coordinator(other_ring, "Zweite"))
+    first = rings.tokens["bodo" if proposer == 0 else "karin"]
+    answers = _at_once(*(lambda t=t: _post(http, f"/api/v1/partners/{pid}/accept", t)
+                         for t in (first, second)))
+    assert sorted(r.status_code for r in answers) == [200, 409], [r.text for r in answers]
+    db.session.rollback()
+    count = db.session.scalar(select(func.count(LoggedAction.id)).where(
+        LoggedAction.subject == f"partnership:{pid}",
+        LoggedAction.action == "partnership.accepted"))
+    assert count == 2  # one acceptance, in both rings' logs
