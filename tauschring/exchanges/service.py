@@ -326,12 +326,6 @@ def _record_halves(exchange: Exchange, halves: tuple[Transfer, Transfer]) -> Tra
     return by_ring[exchange.ring_id]
 
 
-def _half_in(exchange: Exchange, ring_id: int) -> int:
-    """The id of the exchange's booking half in `ring_id` (across partner rings)."""
-    return exchange.transfer_id if ring_id == exchange.ring_id \
-        else exchange.partner_transfer_id
-
-
 def confirm(session: Session, actor: Actor, exchange_id: int) -> Exchange:
     """The other party agrees: one transfer books it (across partner rings, one in
     each ring), atomically with the state."""
