@@ -117,6 +117,9 @@ class Request:
     exchange_id: int | None = None
     reverses_id: int | None = None
     override_reason: str | None = None
+    # A clearing account (partner rings) moves only with its partner ring's mirror
+    # booking: tauschring.partners.clearing and tauschring.federation say so here.
+    clearing: bool = False
 
 
 def book_many(connection: Connection, ring_id: int, requests: list[Request],
@@ -176,6 +179,8 @@ def _book_many(connection, driver, cursor, ring_id, requests, rules, commit):
                                   "debit_account_id")
             credit = _open_account(accounts, ring_id, request.credit_account_id,
                                    "credit_account_id")
+            if not request.clearing and "clearing" in (debit.kind, credit.kind):
+                raise _clearing_refusal(debit)
             debit_after = balances[debit.id] - request.minutes
             credit_after = balances[credit.id] + request.minutes
             if request.override_reason is None:
@@ -264,6 +269,14 @@ def _open_account(accounts: dict, ring_id: int, account_id: int, field: str):
         raise Invalid(_l("This account is closed or not yet open: it takes no bookings."),
                       code="account_not_open", field=field)
     return account
+
+
+def _clearing_refusal(debit) -> Invalid:
+    return Invalid(_l("A clearing account of a partner ring moves only with an exchange "
+                      "across the rings, never with a booking in one ring."),
+                   code="clearing_account_reserved",
+                   field="debit_account_id" if debit.kind == "clearing" else
+                   "credit_account_id")
 
 
 # --- group commit --------------------------------------------------------------------

@@ -95,7 +95,8 @@ def lock_accounts(session: Session, ring_id: int, ids: dict[str, int]) -> dict[s
 def checked_request(*, debit_account_id: int, credit_account_id: int, minutes: int,
                     memo: str = "", booked_by_id: int | None = None,
                     exchange_id: int | None = None, reverses_id: int | None = None,
-                    override_reason: str | None = None) -> booking.Request:
+                    override_reason: str | None = None,
+                    clearing: bool = False) -> booking.Request:
     """A booking's checks that need no database: the amount, two accounts, the texts."""
     check_minutes(minutes)
     if debit_account_id == credit_account_id:
@@ -106,19 +107,21 @@ def checked_request(*, debit_account_id: int, credit_account_id: int, minutes: i
     if override_reason is not None:
         override_reason = check_text(override_reason.strip(), "reason", multiline=True) or None
     return booking.Request(debit_account_id, credit_account_id, minutes, memo, booked_by_id,
-                           exchange_id, reverses_id, override_reason)
+                           exchange_id, reverses_id, override_reason, clearing)
 
 
 def book(session: Session, *, ring_id: int, debit_account_id: int, credit_account_id: int,
          minutes: int, memo: str = "", booked_by_id: int | None = None,
          exchange_id: int | None = None, reverses_id: int | None = None,
-         override_reason: str | None = None) -> Transfer:
+         override_reason: str | None = None, clearing: bool = False) -> Transfer:
     """Book one transfer: debit one account, credit another, extend the chain.
 
     Refused (Invalid) when the amount is not a whole number of minutes above
     zero, the accounts are the same, unknown, of another ring or not open, or
     the debit account would fall below its minimum or the credit account rise
-    above its maximum, unless `override_reason` is given.
+    above its maximum, unless `override_reason` is given; and when one of them
+    is a clearing account, unless `clearing` (only the bookings across partner
+    rings, which book its mirror in the same step, may move it).
     Must run inside `atomic`; writes but does not commit.
 
     The hot path of the whole ledger, so it speaks SQL (Core) rather than
@@ -129,7 +132,7 @@ def book(session: Session, *, ring_id: int, debit_account_id: int, credit_accoun
     request = checked_request(
         debit_account_id=debit_account_id, credit_account_id=credit_account_id,
         minutes=minutes, memo=memo, booked_by_id=booked_by_id, exchange_id=exchange_id,
-        reverses_id=reverses_id, override_reason=override_reason)
+        reverses_id=reverses_id, override_reason=override_reason, clearing=clearing)
     session.flush()  # e.g. an account opened by the caller a moment ago
     [outcome] = booking.book_many(session.connection(), ring_id, [request], RULES)
     if isinstance(outcome, DomainError):
@@ -308,6 +311,12 @@ def reverse(session: Session, actor: Actor, *, transfer_id: int, reason: str,
     if original.reverses_id is not None:
         raise Conflict(_l("This transfer is itself a reversal; book a new transfer instead."),
                        code="reversal_not_reversible")
+    if session.scalar(select(Account.id).where(
+            Account.id.in_([original.debit_account_id, original.credit_account_id]),
+            Account.kind == "clearing").limit(1)) is not None:
+        raise Conflict(_l("This transfer is one half of a booking across partner rings: "
+                          "both halves are reversed together, through the exchange's "
+                          "dispute."), code="reversal_across_rings")
     existing = reversal_of(session, transfer_id)
     if existing is not None:
         raise Conflict(_l("This transfer was already reversed by transfer #%(id)s.",

@@ -117,7 +117,8 @@ def book_across(session: Session, *, payer_ring_id: int, payer_account_id: int,
         try:
             booked[ring_id] = ledger.book(
                 session, minutes=minutes, memo=memo, booked_by_id=booked_by_id,
-                exchange_id=exchange_id, override_reason=override_reason, **halves[ring_id])
+                exchange_id=exchange_id, override_reason=override_reason, clearing=True,
+                **halves[ring_id])
         except Invalid as refusal:
             if refusal.code in ("exceeds_min_balance", "exceeds_max_balance") and \
                     refusal.details.get("account_id") in (payer_clearing, payee_clearing):
@@ -156,14 +157,17 @@ def mirror_report(session: Session, ring_id: int) -> list[dict]:
     return report
 
 
-def clearing_partner(session: Session, account_id: int) -> Ring | None:
-    """The partner ring a clearing account stands for (statements name it)."""
-    found = session.scalars(select(Partnership).where(or_(
-        Partnership.a_account_id == account_id, Partnership.b_account_id == account_id))).first()
+def clearing_partner(session, account_id: int):
+    """The partner ring a clearing account stands for (its id, slug and name), or
+    None. Works on a Session or a bare Connection (the booking's limit check)."""
+    found = session.execute(select(Partnership.a_account_id, Partnership.ring_a_id,
+                                   Partnership.ring_b_id).where(or_(
+        Partnership.a_account_id == account_id, Partnership.b_account_id == account_id))
+    ).first()
     if found is None:
         return None
-    own_ring = found.ring_a_id if found.a_account_id == account_id else found.ring_b_id
-    return session.get(Ring, found.other_ring_id(own_ring))
+    other = found.ring_b_id if found.a_account_id == account_id else found.ring_a_id
+    return session.execute(select(Ring.id, Ring.slug, Ring.name).where(Ring.id == other)).first()
 
 
 def require_partner_ring(session: Session, ring_id: int, other_ring_id: int) -> Ring:
@@ -174,3 +178,4 @@ def require_partner_ring(session: Session, ring_id: int, other_ring_id: int) -> 
         raise NotFound(_l("Ring %(id)s does not exist.", id=other_ring_id),
                        code="ring_not_found")
     return session.get(Ring, other_ring_id)
+

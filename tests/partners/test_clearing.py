@@ -86,3 +86,30 @@ def test_not_partners_is_refused(world):
     assert refused.value.code == "not_partners"
     db.session.rollback()
     assert db.session.query(Transfer).count() == 0
+
+
+def test_a_clearing_account_moves_only_with_its_mirror(rings, world, http, problem):
+    """A coordinator's manual booking on a clearing account, or reversing one half
+    of a booking across, would leave the partner ring's mirror behind: refused."""
+    a, b, anna, bernd = rings
+    karin = world.coordinator(a)
+    payer_half, _ = _pay(anna, bernd, 60)
+    [partner] = audit_ring(db.session, a.id)["partners"]
+    clearing_id = partner["clearing_account_id"]
+    before = (ledger_facts(a.id).snapshot(), ledger_facts(b.id).snapshot())
+    token = http.token(karin)
+    for debit, credit in ((clearing_id, anna.account_id), (anna.account_id, clearing_id)):
+        refused = problem(http.post("/api/v1/transfers", token=token, json={
+            "debit_account_id": debit, "credit_account_id": credit, "minutes": 10,
+            "memo": "Ausgleich"}), 422)
+        assert refused["code"] == "clearing_account_reserved"
+    refused = problem(http.post(f"/api/v1/transfers/{payer_half.id}/reverse", token=token,
+                                json={"reason": "Irrtum"}), 409)
+    assert refused["code"] == "reversal_across_rings"
+    with pytest.raises(Invalid) as direct:
+        atomic(lambda s: ledger.book(s, ring_id=a.id, debit_account_id=clearing_id,
+                                     credit_account_id=anna.account_id, minutes=5,
+                                     override_reason="Vorstand"))
+    assert direct.value.code == "clearing_account_reserved"
+    assert (ledger_facts(a.id).snapshot(), ledger_facts(b.id).snapshot()) == before
+    assert audit_ring(db.session, a.id)["ok"] and audit_ring(db.session, b.id)["ok"]
