@@ -336,6 +336,8 @@ def serve(host, port, threads, workers):
             f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     log_requests_to(sys.stdout, settings.server_log_format)
     MailWorker(app).start()
+    from tauschring.federation.worker import FederationWorker
+    FederationWorker(app).start()  # `federation retry` every minute
     click.echo(f"serving Tauschring on http://{shown}:{port}/, links in mails to {links} "
                "(Ctrl+C to stop)")
     try:

@@ -509,13 +509,15 @@ def _ring_slug(peer: Peer) -> str:
     return db.session.get(Ring, peer.ring_id).slug
 
 
-def _loaded(transfer_id: int) -> tuple[FederatedTransfer, Peer, str]:
+def _loaded(transfer_id: int) -> tuple[FederatedTransfer, Peer, str, str]:
+    """The transfer, its peer, the local ring's slug and the local member's number."""
     session = db.session
     transfer = session.get(FederatedTransfer, transfer_id, populate_existing=True)
     peer = session.get(Peer, transfer.peer_id)
     slug = _ring_slug(peer)
+    number = number_of(session, transfer.member_id) if transfer.member_id else None
     session.commit()  # no read transaction stays open while the peer is asked
-    return transfer, peer, slug
+    return transfer, peer, slug, str(number or "")
 
 
 def pay(me: Identity, actor: Actor, *, peer_id: int, to_member, minutes, memo: str = "",
@@ -532,14 +534,14 @@ def pay(me: Identity, actor: Actor, *, peer_id: int, to_member, minutes, memo: s
 def advance(me: Identity, transfer_id: int, transport: Transport = http_post,
             *, reprepare: bool = True) -> FederatedTransfer:
     """Take an outgoing transfer one step on from its stored state."""
-    transfer, peer, slug = _loaded(transfer_id)
+    transfer, peer, slug, number = _loaded(transfer_id)
     if transfer.state == "preparing":
         answer, reason = None, ""
         if reprepare:
             try:
                 answer = send(me, peer, slug, "prepare", {
                     "transfer": transfer.uuid, "payee": transfer.remote_member,
-                    "payer": str(_payer_number(transfer)), "minutes": transfer.minutes,
+                    "payer": number, "minutes": transfer.minutes,
                     "memo": transfer.memo}, transport)
             except Unreachable as error:
                 reason = f"no answer to prepare: {error}"
@@ -557,10 +559,6 @@ def advance(me: Identity, transfer_id: int, transport: Transport = http_post,
     if transfer.state in ("committed", "aborted") and not transfer.delivered:
         deliver(me, transfer, peer, slug, transport)
     return transfer
-
-
-def _payer_number(transfer: FederatedTransfer) -> int | None:
-    return number_of(db.session, transfer.member_id) if transfer.member_id else None
 
 
 def deliver(me: Identity, transfer: FederatedTransfer, peer: Peer, slug: str,
@@ -621,7 +619,7 @@ def retry(me: Identity, *, older_than: timedelta = timedelta(minutes=2),
 
 
 def _resolve_hold(me: Identity, transfer_id: int, transport: Transport) -> str:
-    transfer, peer, slug = _loaded(transfer_id)
+    transfer, peer, slug, _ = _loaded(transfer_id)
     try:
         answer = send(me, peer, slug, "status", {"transfer": transfer.uuid}, transport)
     except Unreachable:
