@@ -113,6 +113,7 @@ class Proxy(ThreadingHTTPServer):
         self.target = target
         self.plan = None
         self.seen: list[dict] = []
+        self.answers: dict[str, bytes] = {}  # message id -> the answer passed back
         self.acted = threading.Event()
         self.lock = threading.Lock()
         threading.Thread(target=self.serve_forever, daemon=True).start()
@@ -137,10 +138,11 @@ class ProxyHandler(BaseHTTPRequestHandler):
         proxy: Proxy = self.server
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         try:
-            kind = json.loads(body)["message"]["kind"]
-            proxy.seen.append(json.loads(body))
+            message = json.loads(body)
+            kind, message_id = message["message"]["kind"], message["message"]["id"]
+            proxy.seen.append(message)
         except (ValueError, KeyError, TypeError):
-            kind = None
+            kind = message_id = None
         action = proxy.take(kind)
         if action and action[0] == "kill_before":
             action[1]()
@@ -164,6 +166,8 @@ class ProxyHandler(BaseHTTPRequestHandler):
             proxy.acted.set()
             self.close_connection = True
             return
+        if message_id is not None:
+            proxy.answers[message_id] = content
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(content)))
@@ -300,6 +304,8 @@ def test_fifty_transfers_with_each_side_killed_between_prepare_and_commit(instan
     commit = next(m for m in reversed(proxy_b.seen) if m["message"]["kind"] == "commit")
     replay = requests.post(b.base + service.MESSAGE_PATH, json=commit, timeout=30)
     assert replay.status_code in (200, 400)  # 400: older than the 5-minute window
+    if replay.status_code == 200:  # the very answer it got the first time
+        assert replay.content == proxy_b.answers[commit["message"]["id"]]
     tampered = json.loads(json.dumps(commit))
     tampered["message"]["id"] = "00000000-0000-4000-8000-000000000001"
     assert requests.post(b.base + service.MESSAGE_PATH, json=tampered,
