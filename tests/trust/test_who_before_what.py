@@ -96,6 +96,18 @@ CASES = [
      {ANON: 401, MEMBER: 403, COORD: 403, OTHER: 404}, PARTNER),
     ("POST", "/api/v1/acting-for/{member}/exchanges/{exchange}/decline", {},
      {ANON: 401, MEMBER: 403, COORD: 403, OTHER: 404}, PARTNER),
+    # partner rings: the partnerships of ring A (its proposal to a third ring)
+    ("POST", "/api/v1/partners", {},
+     {ANON: 401, PENDING: 403, MEMBER: 403, SUSPENDED: 403, SUSP_COORD: 403}, COORD),
+    ("POST", "/api/v1/partners/{partnership}/decline", {"reason": 5},
+     {ANON: 401, MEMBER: 403, SUSP_COORD: 403, OTHER: 404}, COORD),
+    ("POST", "/api/v1/partners/{partnership}/pause", {"reason": 5},
+     {ANON: 401, MEMBER: 403, SUSP_COORD: 403, OTHER: 404}, COORD),
+    ("POST", "/api/v1/partners/{partnership}/end", {"reason": 5},
+     {ANON: 401, MEMBER: 403, SUSP_COORD: 403, OTHER: 404}, COORD),
+    # federation: a member pays a peer ring's member
+    ("POST", "/api/v1/federation/transfers", {},
+     {ANON: 401, PENDING: 403, SUSPENDED: 403, SUSP_COORD: 403}, MEMBER),
     # reads whose query is checked: the caller first here too
     ("GET", "/api/v1/accounts?page=0", None, {ANON: 401, MEMBER: 403, SUSP_COORD: 403}, COORD),
     ("GET", "/api/v1/transfers?page=0", None, {MEMBER: 403, SUSPENDED: 403}, COORD),
