@@ -6,7 +6,8 @@ Ring "sonnenberg" lives on instance A (SQLite), ring "talheim" on instance B
 other through a small HTTP proxy of this test, which sees every signed
 message and so knows exactly when a prepare has been answered (then it kills
 A before A reads the answer) or a commit is on its way (then it kills B
-before the commit arrives). Peers are set up with the real commands, the
+before the commit arrives); one transfer in ten goes the other way (B pays
+A, through the other proxy). Peers are set up with the real commands, the
 transfers go through the real API, recovery is `tauschring federation retry`
 on both sides, and at the end every transfer is booked on both sides or on
 neither, both rings audit ok and `tauschring federation reconcile` finds no
@@ -40,6 +41,7 @@ from tests.support.databases import postgres_database
 TRANSFERS = 50
 KILL_SENDER = {7, 31}     # A dies after B answered prepare, before A reads it
 KILL_RECEIVER = {18, 42}  # B dies just before A's commit reaches it
+BACK = {5, 15, 25, 35, 45}  # these go the other way: Bert (B) pays Anna (A)
 
 
 class Instance:
@@ -235,12 +237,15 @@ def test_fifty_transfers_with_each_side_killed_between_prepare_and_commit(instan
     set_up(a, b, proxy_a, proxy_b)
     on_both(a, b, Instance.start)
     setup_seconds = time.monotonic() - started
-    token = requests.post(a.base + "/api/v1/tokens", timeout=30, json={
-        "email": a.member.email, "password": PASSWORD}).json()["token"]
-    bert_number = b.query("SELECT n.number FROM member_numbers n JOIN members m ON "
-                          "m.id = n.member_id WHERE m.id = :id", id=b.member.id)[0][0]
-    peer = requests.get(a.base + "/api/v1/federation/peers", timeout=30,
-                        headers={"Authorization": f"Bearer {token}"}).json()[0]["id"]
+    payers = {}  # instance name -> (its member's token, its peer's id, the payee's number)
+    for payer, payee in ((a, b), (b, a)):
+        token = requests.post(payer.base + "/api/v1/tokens", timeout=30, json={
+            "email": payer.member.email, "password": PASSWORD}).json()["token"]
+        peer = requests.get(payer.base + "/api/v1/federation/peers", timeout=30,
+                            headers={"Authorization": f"Bearer {token}"}).json()[0]["id"]
+        number = payee.query("SELECT n.number FROM member_numbers n JOIN members m ON "
+                             "m.id = n.member_id WHERE m.id = :id", id=payee.member.id)[0][0]
+        payers[payer.name] = (token, peer, number)
     answers, killed = {}, {"a": 0, "b": 0}
     loop_started = time.monotonic()
     for i in range(TRANSFERS):
@@ -249,11 +254,13 @@ def test_fifty_transfers_with_each_side_killed_between_prepare_and_commit(instan
         if i in KILL_RECEIVER:
             proxy_b.plan = ("commit", "kill_before", b.kill)
         proxy_b.acted.clear()
+        payer = b if i in BACK else a
+        token, peer, number = payers[payer.name]
         try:
             response = requests.post(
-                a.base + "/api/v1/federation/transfers", timeout=60,
+                payer.base + "/api/v1/federation/transfers", timeout=60,
                 headers={"Authorization": f"Bearer {token}"},
-                json={"peer": peer, "to_member": str(bert_number), "minutes": 1 + i % 7,
+                json={"peer": peer, "to_member": str(number), "minutes": 1 + i % 7,
                       "memo": f"Transfer {i}"})
             answers[i] = (response.status_code, response.json())
         except requests.ConnectionError:
@@ -275,22 +282,30 @@ def test_fifty_transfers_with_each_side_killed_between_prepare_and_commit(instan
                for i in KILL_RECEIVER)
 
     # every transfer is booked on both sides or on neither
-    sent = dict(a.query("SELECT uuid, state FROM federation_transfers WHERE direction = 'out'"))
-    got = dict(b.query("SELECT uuid, state FROM federation_transfers WHERE direction = 'in'"))
-    assert len(sent) == TRANSFERS
-    assert set(got) <= set(sent)
-    for transfer_uuid, state in sent.items():
-        assert state in ("committed", "aborted")
-        assert got.get(transfer_uuid, "aborted") == state, transfer_uuid
-    assert list(sent.values()).count("aborted") == len(KILL_SENDER)  # presumed abort
-    booked = sum(1 + i % 7 for i in range(TRANSFERS) if i not in KILL_SENDER)
+    def states(instance: Instance, direction: str) -> dict:
+        return dict(instance.query("SELECT uuid, state FROM federation_transfers WHERE "
+                                   "direction = :direction", direction=direction))
+
+    aborted = 0
+    for sender, receiver in ((a, b), (b, a)):
+        sent, got = states(sender, "out"), states(receiver, "in")
+        assert len(sent) == (len(BACK) if sender is b else TRANSFERS - len(BACK))
+        assert set(got) <= set(sent)
+        for transfer_uuid, state in sent.items():
+            assert state in ("committed", "aborted")
+            assert got.get(transfer_uuid, "aborted") == state, transfer_uuid
+        aborted += list(sent.values()).count("aborted")
+    assert aborted == len(KILL_SENDER)  # presumed abort
+    booked = sum((-1 if i in BACK else 1) * (1 + i % 7) for i in range(TRANSFERS)
+                 if i not in KILL_SENDER)
     balance_a = a.query("SELECT a.balance FROM accounts a JOIN members m ON "
                         "m.account_id = a.id WHERE m.id = :id", id=a.member.id)[0][0]
     balance_b = b.query("SELECT a.balance FROM accounts a JOIN members m ON "
                         "m.account_id = a.id WHERE m.id = :id", id=b.member.id)[0][0]
     assert (balance_a, balance_b) == (-booked, booked)
-    assert not a.query("SELECT id FROM federation_transfers WHERE delivered = :no AND "
-                       "direction = 'out'", no=False)
+    for instance in (a, b):
+        assert not instance.query("SELECT id FROM federation_transfers WHERE delivered = :no "
+                                  "AND direction = 'out'", no=False)
 
     def audit_and_reconcile(instance: Instance) -> None:
         assert "ok" in instance.run("audit").stdout
