@@ -44,7 +44,10 @@ def region_report(session: Session, actor: Actor, region_slug: str, year: int,
     period = year_of(year)
     rings = [_ring_figures(session, coverage, period) for coverage in rings_of(session, region)]
     requests = _requests(session, region.id, period, ring_id=None)
-    totals = {name: sum(row[name] for row in rings) for name in FIGURES[:4]}
+    totals = {name: sum(row[name] for row in rings) for name in FIGURES[:2]}
+    # An exchange across two of the region's rings counts in each ring, once here.
+    totals["exchanges"], totals["minutes_exchanged"] = _exchanges(
+        session, [coverage.ring_id for coverage in rings_of(session, region)], period)
     totals.update(requests_received=len(requests["waits"]) + requests["open"],
                   requests_answered=len(requests["waits"]),
                   median_answer_hours=_median(requests["waits"]))
@@ -56,16 +59,26 @@ def region_report(session: Session, actor: Actor, region_slug: str, year: int,
             "generated_at": utcnow().isoformat()}
 
 
+def _exchanges(session: Session, ring_ids: list[int], period: Year) -> tuple[int, int]:
+    """Exchanges booked in the year in which one of the rings took part (across
+    partner rings too), and their minutes."""
+    if not ring_ids:
+        return 0, 0
+    count, minutes = session.execute(
+        select(func.count(Exchange.id), func.coalesce(func.sum(Exchange.minutes), 0))
+        .join(Transfer, Transfer.id == Exchange.transfer_id)
+        .where(or_(Exchange.ring_id.in_(ring_ids), Exchange.partner_ring_id.in_(ring_ids)),
+               Exchange.state == "booked",
+               Transfer.booked_at >= period.start, Transfer.booked_at < period.end)).one()
+    return count, minutes
+
+
 def _ring_figures(session: Session, coverage: RingCoverage, period: Year) -> dict:
     ring_id = coverage.ring_id
     first, last = period.first_day, period.last_day
     members = select(func.count(Member.id)).where(Member.ring_id == ring_id,
                                                   Member.joined_on.is_not(None))
-    exchanges, minutes = session.execute(
-        select(func.count(Exchange.id), func.coalesce(func.sum(Exchange.minutes), 0))
-        .join(Transfer, Transfer.id == Exchange.transfer_id)
-        .where(Exchange.ring_id == ring_id, Exchange.state == "booked",
-               Transfer.booked_at >= period.start, Transfer.booked_at < period.end)).one()
+    exchanges, minutes = _exchanges(session, [ring_id], period)
     requests = _requests(session, coverage.region_id, period, ring_id=ring_id)
     return {
         "slug": coverage.ring.slug, "name": coverage.ring.name,

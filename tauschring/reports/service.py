@@ -109,15 +109,24 @@ def _members(session: Session, ring_id: int, period: Year) -> dict:
 
 def _exchanges(session: Session, ring_id: int, period: Year, language: str) -> dict:
     """Every transfer of the year that belongs to an exchange, signed against
-    the exchange's booking: + in the booking's direction, - against it."""
+    the exchange's booking: + in the booking's direction, - against it.
+
+    An exchange across partner rings counts in both rings, each against its own
+    half of the booking; its category is the proposer's ring's, so in the
+    partner ring it counts without one, and only this ring's members count as
+    its traders."""
     booking = aliased(Transfer)
+    own_half = case((Exchange.ring_id == ring_id, Exchange.transfer_id),
+                    else_=Exchange.partner_transfer_id)
     rows = session.execute(
         select(Transfer.id, Transfer.booked_at, Transfer.minutes, Transfer.reverses_id,
                (Transfer.id == booking.id).label("is_booking"),
                (Transfer.debit_account_id == booking.debit_account_id).label("same_way"),
-               Exchange.category_id, Exchange.provider_id, Exchange.recipient_id)
+               case((Exchange.ring_id == ring_id, Exchange.category_id),
+                    else_=None).label("category_id"),
+               Exchange.provider_id, Exchange.recipient_id)
         .join(Exchange, Exchange.id == Transfer.exchange_id)
-        .join(booking, booking.id == Exchange.transfer_id)
+        .join(booking, booking.id == own_half)
         .where(Transfer.ring_id == ring_id, Transfer.booked_at >= period.start,
                Transfer.booked_at < period.end)).all()
     months = {m: {"month": m, "exchanges": 0, "minutes": 0} for m in range(1, 13)}
@@ -144,7 +153,8 @@ def _exchanges(session: Session, ring_id: int, period: Year, language: str) -> d
         "reversed": reversed_,
         "by_month": list(months.values()),
         "by_category": _category_rows(session, ring_id, by_category, language),
-        "active_traders": len(traders),
+        "active_traders": session.scalar(select(func.count(Member.id)).where(
+            Member.id.in_(traders), Member.ring_id == ring_id)) if traders else 0,
     }
 
 
