@@ -52,9 +52,13 @@ class PartnershipOut(ma.Schema):
     ring_id = Int()
     ring_name = ma.fields.String()
     status = ma.fields.String(metadata={"description": "proposed, active, paused or ended"})
-    credit_line = Int(metadata={"description": "minutes (a proposal's, while proposed)"})
+    credit_line = Int(metadata={"description": "minutes: the credit line in force (of a "
+                                               "first proposal: the one proposed)"})
     credit_line_in_force = Int(metadata={
         "description": "minutes: the bound the clearing accounts hold now"})
+    proposed_credit_line = Int(allow_none=True, metadata={
+        "description": "minutes of an open proposal (a first one, a new credit line, "
+                       "resuming), null when none; coordinators only"})
     proposed_by_us = ma.fields.Boolean()
     awaiting_us = ma.fields.Boolean(metadata={
         "description": "a proposal of the partner ring waits for this ring's answer"})

@@ -27,6 +27,8 @@ class Partnership(Base):
         CheckConstraint("status IN ('proposed', 'active', 'paused', 'ended')",
                         name="status_known"),
         CheckConstraint("credit_line > 0", name="credit_line_positive"),
+        CheckConstraint("proposed_credit_line IS NULL OR proposed_credit_line > 0",
+                        name="proposed_credit_line_positive"),
         UniqueConstraint("ring_a_id", "ring_b_id", name="uq_partnerships_rings"),
     )
 
@@ -34,8 +36,12 @@ class Partnership(Base):
     ring_a_id: Mapped[int] = mapped_column(ForeignKey("rings.id"), index=True)
     ring_b_id: Mapped[int] = mapped_column(ForeignKey("rings.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default="proposed")
+    # The credit line in force (of a first proposal: the one proposed).
     credit_line: Mapped[int] = mapped_column(BigInteger)
-    # The ring whose coordinators asked last (the other ring's accept).
+    # An open proposal (a first one, a new credit line, resuming) that the other
+    # ring has not answered yet; trading goes on as before meanwhile.
+    proposed_credit_line: Mapped[int | None] = mapped_column(BigInteger)
+    # The ring whose coordinators proposed last (the other ring's accept).
     proposed_by_ring_id: Mapped[int] = mapped_column(ForeignKey("rings.id"))
     proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     a_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))

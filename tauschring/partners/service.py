@@ -2,27 +2,24 @@
 
 The life of a partnership (one row per pair of rings, for ever):
 
-    propose --accept--> active --pause--> paused
-       |                  |                 |
-       +--decline-->  (as before)           +--propose (resume)--> proposed ...
-    any but ended --end--> ended --propose--> proposed ...
+    proposed --accept--> active --pause--> paused --(proposal accepted)--> active
+       |                   |                 |
+       +--decline--> ended +------end------> ended --(proposal accepted)--> active
 
 A ring's coordinators propose to another ring of this instance with a credit
 line in minutes; the other ring's coordinators accept or decline. Changing
-the credit line of an active partnership, and resuming a paused or ended
-one, is a new proposal that the other ring accepts; while it waits, no new
-exchanges across the two rings are booked (`clearing.book_across` books only
-while active). Declining (or withdrawing, by the proposing ring) puts the
-partnership back as it was before the proposal, with the credit line its
-clearing accounts hold. Either ring pauses or ends. Each step is in both
+the credit line, and resuming a paused or ended partnership, is a proposal
+too (`proposed_credit_line`): while it waits, the partnership stays as it is
+(an active one keeps trading on its line in force), and accepting it makes
+the partnership active with the proposed line. Declining (or withdrawing, by
+the proposing ring) drops the proposal; a first proposal declined ends the
+partnership before it began. Either ring pauses or ends. Each step is in both
 rings' audit logs, and the other ring's coordinators get a mail.
 
 `add` and `end_between` are the operator's shortcuts (`tauschring partner`).
 """
 
 from __future__ import annotations
-
-import json
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -124,12 +121,19 @@ def allowed_actions(actor: Actor, partnership: Partnership) -> list[str]:
     """What the actor's ring's coordinators may do with the partnership now."""
     if not actor.is_coordinator:
         return []
-    status = partnership.status
-    if status == "proposed":
-        mine = partnership.proposed_by_ring_id == actor.ring_id
-        return (["decline", "end"] if mine else ["accept", "decline", "end"])
-    return {"active": ["propose", "pause", "end"], "paused": ["propose", "end"],
-            "ended": ["propose"]}.get(status, [])
+    actions = []
+    if partnership.proposed_credit_line is not None:
+        ours = partnership.proposed_by_ring_id == actor.ring_id
+        actions += ["decline"] if ours else ["accept", "decline"]
+    if partnership.status != "proposed" and (
+            partnership.proposed_credit_line is None
+            or partnership.proposed_by_ring_id == actor.ring_id):
+        actions.append("propose")
+    if partnership.status == "active":
+        actions.append("pause")
+    if partnership.status != "ended":
+        actions.append("end")
+    return actions
 
 
 def describe(session: Session, actor: Actor, partnership: Partnership) -> dict:
@@ -139,15 +143,17 @@ def describe(session: Session, actor: Actor, partnership: Partnership) -> dict:
     own = session.get(Account, partnership.account_of(actor.ring_id))
     theirs = session.get(Account, partnership.account_of(other.id))
     coordinator = actor.is_coordinator
+    pending = partnership.proposed_credit_line is not None
+    ours = partnership.proposed_by_ring_id == actor.ring_id
     return {
         "id": partnership.id, "ring": other.slug, "ring_id": other.id,
         "ring_name": other.name, "status": partnership.status,
         "credit_line": partnership.credit_line,
-        # What the clearing accounts hold: the line in force (a proposal may differ).
+        # What the clearing accounts hold (the same as credit_line).
         "credit_line_in_force": own.max_balance,
-        "proposed_by_us": partnership.proposed_by_ring_id == actor.ring_id,
-        "awaiting_us": (partnership.status == "proposed"
-                        and partnership.proposed_by_ring_id != actor.ring_id),
+        "proposed_credit_line": partnership.proposed_credit_line if coordinator else None,
+        "proposed_by_us": coordinator and pending and ours,
+        "awaiting_us": coordinator and pending and not ours,
         "clearing_account_id": own.id if coordinator else None,
         "clearing_balance": own.balance if coordinator else None,
         "mirrored": (own.balance == -theirs.balance) if coordinator else None,
@@ -170,7 +176,6 @@ def propose(session: Session, actor: Actor, *, ring, credit_line) -> Partnership
     if other.id == actor.ring_id:
         raise Invalid(_l("A ring cannot be its own partner."), code="same_ring", field="ring")
     partnership = clearing.partnership_between(session, actor.ring_id, other.id)
-    before = None
     if partnership is None:
         try:
             with session.begin_nested():
@@ -181,30 +186,30 @@ def propose(session: Session, actor: Actor, *, ring, credit_line) -> Partnership
                               "or decline its proposal."), code="proposed_by_partner") from None
     else:
         _lock(session, partnership)
-        before = partnership.status
-        if before == "proposed" and partnership.proposed_by_ring_id != actor.ring_id:
+        if partnership.proposed_credit_line is not None and \
+                partnership.proposed_by_ring_id != actor.ring_id:
             raise Conflict(_l("The other ring has proposed this partnership already: accept "
                               "or decline its proposal."), code="proposed_by_partner")
-        if before == "active" and partnership.credit_line == credit_line:
+        if partnership.status == "active" and partnership.credit_line == credit_line:
             raise Conflict(_l("The two rings are partners already."), code="already_partners")
-        if before == "proposed":  # a new proposal in place of the ring's own
-            before = _status_before_proposal(session, partnership)
-    partnership.status = "proposed"
-    partnership.credit_line = credit_line
+        if partnership.status == "proposed":  # a new first proposal in place of its own
+            clearing.set_credit_line(session, partnership, credit_line)
+    partnership.proposed_credit_line = credit_line
     partnership.proposed_by_ring_id = actor.ring_id
     partnership.proposed_by_id = actor.member_id
-    _step(session, actor, partnership, "proposed", before=before or "new")
+    _step(session, actor, partnership, "proposed")
     return partnership
 
 
 def accept(session: Session, actor: Actor, partnership_id: int) -> Partnership:
     """The other ring's coordinators agree: active, with the proposed credit line."""
     partnership = _mine(session, actor, partnership_id)
-    _require(partnership, "proposed")
+    _require_proposal(partnership)
     if partnership.proposed_by_ring_id == actor.ring_id:
         raise Conflict(_l("Your ring made this proposal: the partner ring's coordinators "
                           "accept it."), code="own_proposal")
-    clearing.set_credit_line(session, partnership, partnership.credit_line)
+    clearing.set_credit_line(session, partnership, partnership.proposed_credit_line)
+    partnership.proposed_credit_line = None
     partnership.status = "active"
     _step(session, actor, partnership, "accepted")
     return partnership
@@ -212,14 +217,14 @@ def accept(session: Session, actor: Actor, partnership_id: int) -> Partnership:
 
 def decline(session: Session, actor: Actor, partnership_id: int, reason: str = ""
             ) -> Partnership:
-    """Say no to a proposal (or withdraw the ring's own): the partnership is as
-    it was before it, with the credit line its clearing accounts hold."""
+    """Say no to a proposal (or withdraw the ring's own): the partnership stays
+    as it was; a first proposal declined ends it before it began."""
     reason = _reason(reason)
     partnership = _mine(session, actor, partnership_id)
-    _require(partnership, "proposed")
-    before = _status_before_proposal(session, partnership)
-    partnership.status = before if before in ("active", "paused") else "ended"
-    partnership.credit_line = session.get(Account, partnership.a_account_id).max_balance
+    _require_proposal(partnership)
+    partnership.proposed_credit_line = None
+    if partnership.status == "proposed":
+        partnership.status = "ended"
     _step(session, actor, partnership, "declined", reason=reason)
     return partnership
 
@@ -242,6 +247,7 @@ def end(session: Session, actor: Actor, partnership_id: int, reason: str = "") -
     if partnership.status == "ended":
         raise Conflict(_l("The partnership has ended already."), code="partnership_ended")
     partnership.status = "ended"
+    partnership.proposed_credit_line = None
     _step(session, actor, partnership, "ended", reason=reason)
     return partnership
 
@@ -262,33 +268,23 @@ def _lock(session: Session, partnership: Partnership) -> None:
 
 def _require(partnership: Partnership, status: str) -> None:
     if partnership.status != status:
-        messages = {
-            "proposed": _l("There is no open proposal for this partnership."),
-            "active": _l("Only an active partnership can be paused."),
-        }
-        raise Conflict(messages[status], code=f"partnership_not_{status}",
-                       current_status=partnership.status)
+        raise Conflict(_l("Only an active partnership can be paused."),
+                       code=f"partnership_not_{status}", current_status=partnership.status)
 
 
-def _status_before_proposal(session: Session, partnership: Partnership) -> str:
-    """The status the partnership had before its open proposal (from the audit log)."""
-    detail = session.scalars(
-        select(auditlog.LoggedAction.detail)
-        .where(auditlog.LoggedAction.ring_id == partnership.proposed_by_ring_id,
-               auditlog.LoggedAction.subject == f"partnership:{partnership.id}",
-               auditlog.LoggedAction.action == "partnership.proposed")
-        .order_by(auditlog.LoggedAction.id.desc()).limit(1)).first()
-    return json.loads(detail).get("before", "new") if detail else "new"
+def _require_proposal(partnership: Partnership) -> None:
+    if partnership.proposed_credit_line is None:
+        raise Conflict(_l("There is no open proposal for this partnership."),
+                       code="partnership_not_proposed", current_status=partnership.status)
 
 
 def _step(session: Session, actor: Actor, partnership: Partnership, step: str, *,
-          reason: str = "", before: str | None = None) -> None:
+          reason: str = "") -> None:
     """Record the step in both rings' audit logs and tell the other ring."""
     partnership.updated_at = utcnow()
     session.flush()
-    detail = {"credit_line": partnership.credit_line, "status": partnership.status}
-    if before is not None:
-        detail["before"] = before
+    detail = {"credit_line": partnership.credit_line, "status": partnership.status,
+              "proposed_credit_line": partnership.proposed_credit_line}
     for ring_id in (partnership.ring_a_id, partnership.ring_b_id):
         auditlog.record(session, ring_id=ring_id, actor_id=actor.member_id,
                         action=f"partnership.{step}", subject=f"partnership:{partnership.id}",
@@ -322,6 +318,7 @@ def add(session: Session, *, ring_id: int, partner_ring_id: int, credit_line: in
     else:
         clearing.set_credit_line(session, partnership, credit_line)
     partnership.status = "active"
+    partnership.proposed_credit_line = None
     partnership.updated_at = utcnow()
     for own in (ring_id, partner_ring_id):
         auditlog.record(session, ring_id=own, actor_id=by_id, action="partnership.active",

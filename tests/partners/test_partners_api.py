@@ -76,11 +76,14 @@ def test_propose_accept_pause_resume_end(http, rings, problem):
     # Resuming is a proposal again, with a new credit line, which the other ring accepts.
     resumed = _propose(http, rings, credit_line=900)
     assert resumed.status_code == 201 and resumed.json()["id"] == pid
+    assert (resumed.json()["status"], resumed.json()["proposed_credit_line"]) == (
+        "paused", 900)
     assert resumed.json()["credit_line_in_force"] == 600
     problem(_propose(http, rings, ring="auental", token="bodo"), 409)
     accepted = _post(http, f"/api/v1/partners/{pid}/accept", rings.tokens["bodo"])
     assert accepted.json()["status"] == "active"
     assert accepted.json()["credit_line_in_force"] == 900
+    assert accepted.json()["proposed_credit_line"] is None
     _pay(rings, 30)
     bodos = http.get("/api/v1/partners", token=rings.tokens["bodo"]).json()["items"][0]
     assert bodos["clearing_balance"] == -120 and bodos["mirrored"] is True
@@ -104,11 +107,18 @@ def test_declining_a_new_credit_line_keeps_the_old_one(http, rings):
     pid = _propose(http, rings).json()["id"]
     _post(http, f"/api/v1/partners/{pid}/accept", rings.tokens["bodo"])
     changed = _propose(http, rings, ring="auental", credit_line=60, token="bodo")
-    assert changed.json()["status"] == "proposed"
+    assert (changed.json()["status"], changed.json()["credit_line"],
+            changed.json()["proposed_credit_line"]) == ("active", 600, 60)
+    # While the new line waits, the rings go on trading on the line in force.
+    assert _pay(rings, 90)[0].minutes == 90
+    karins = http.get("/api/v1/partners", token=rings.tokens["karin"]).json()["items"][0]
+    assert karins["awaiting_us"] is True and karins["allowed_actions"][:2] == [
+        "accept", "decline"]
     declined = _post(http, f"/api/v1/partners/{pid}/decline", rings.tokens["karin"],
                      {"reason": "Zu wenig"})
     assert declined.status_code == 200, declined.text
     assert declined.json()["status"] == "active" and declined.json()["credit_line"] == 600
+    assert declined.json()["proposed_credit_line"] is None
     # A first proposal declined: the partnership has ended before it began.
     other = _propose(http, rings, ring="christdorf").json()["id"]
     declined = _post(http, f"/api/v1/partners/{other}/decline", rings.tokens["carl"])
