@@ -30,6 +30,7 @@ from tauschring.exchanges.models import Exchange, ExchangeEvent
 from tauschring.i18n import _l
 from tauschring.ledger import service as ledger
 from tauschring.ledger.models import Account, Transfer
+from tauschring.market import service as market
 from tauschring.market.models import Category, Talent
 from tauschring.members.models import Member
 from tauschring.members.service import coordinators_of
@@ -46,10 +47,6 @@ STATE_NAMES = {"proposed": _l("waiting for confirmation"), "booked": _l("booked"
 # What an empty required text is answered with (otherwise: "Please say why.").
 TEXT_REQUIRED = {"description": _l("Please describe what was done."),
                  "message": _l("Please write a message.")}
-
-
-# Talents of a partner ring that may be traded from (their owners published them).
-PARTNER_VISIBILITIES = ("partners", "region")
 
 
 # --- who is who -----------------------------------------------------------
@@ -219,10 +216,11 @@ def propose(session: Session, actor: Actor, *, provider_id: int, recipient_id: i
     category = None
     if talent_id is not None:
         talent = session.get(Talent, talent_id) if isinstance(talent_id, int) else None
-        if talent is None or talent.status != "active" or not (
-                talent.ring_id == actor.ring_id or (
-                    talent.ring_id == partner_ring_id
-                    and talent.visibility in PARTNER_VISIBILITIES)):
+        if talent is not None and talent.ring_id != actor.ring_id:
+            talent = talent_to_propose_from(session, actor, talent.id)
+            if talent is not None and talent.ring_id != partner_ring_id:
+                talent = None
+        if talent is None or talent.status != "active":
             raise Invalid(_l("There is no such offer or request."), code="talent_not_found",
                           field="talent_id")
         # A partner ring's category is not one of this ring's (its reports count by them).
@@ -272,13 +270,11 @@ def talent_to_propose_from(session: Session, actor: Actor, talent_id: int) -> Ta
     """A talent of an active partner ring that its owner published to partners
     or the region, and that is active; else None (the actor's own ring's talents
     are read through the market)."""
-    talent = session.get(Talent, talent_id)
-    if talent is None or talent.ring_id == actor.ring_id or talent.status != "active" \
-            or talent.visibility not in PARTNER_VISIBILITIES \
-            or talent.member.status != "active" \
-            or talent.ring_id not in clearing.active_partner_ids(session, actor.ring_id):
+    try:
+        talent = market.get_partner_talent(session, actor, talent_id)
+    except NotFound:
         return None
-    return talent
+    return talent if talent.member.status == "active" else None
 
 
 def partner_member(session: Session, actor: Actor, member_id: int) -> Member | None:
