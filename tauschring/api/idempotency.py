@@ -47,6 +47,15 @@ def request_fingerprint() -> str:
     return hashlib.sha256(f"{request.method} {target}\n{body}".encode()).hexdigest()
 
 
+def idempotency_key() -> str | None:
+    """The request's Idempotency-Key (None without one), refused when malformed."""
+    key = request.headers.get(HEADER)
+    if key is not None and not (0 < len(key) <= 255 and key.isprintable()):
+        raise Invalid(_l("The Idempotency-Key must have 1 to 255 printable characters."),
+                      code="idempotency_key_invalid", field=HEADER)
+    return key
+
+
 def write(view=None, /, *, commits_itself: bool = False):
     """Run an API view inside `atomic`, honouring an Idempotency-Key.
 
@@ -59,10 +68,7 @@ def write(view=None, /, *, commits_itself: bool = False):
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        key = request.headers.get(HEADER)
-        if key is not None and not (0 < len(key) <= 255 and key.isprintable()):
-            raise Invalid(_l("The Idempotency-Key must have 1 to 255 printable characters."),
-                          code="idempotency_key_invalid", field=HEADER)
+        key = idempotency_key()
         if commits_itself and (key is None or getattr(g, "api_member", None) is None):
             return view(*args, **kwargs)
 

@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 
 from tauschring.api.access import may
 from tauschring.api.auth import current_actor
+from tauschring.api.idempotency import idempotency_key
 from tauschring.db import db
 from tauschring.errors import Forbidden, Invalid
 from tauschring.federation import service
@@ -77,4 +78,4 @@ def pay(data):
         raise Invalid(_l("This instance trades with no other instance yet."),
                       code="no_federation_key") from None
     return service.pay(me, actor, peer_id=data["peer"], to_member=data["to_member"],
-                       minutes=data["minutes"], memo=data["memo"])
+                       minutes=data["minutes"], memo=data["memo"], key=idempotency_key())

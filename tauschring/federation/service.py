@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 from tauschring.actors import Actor
 from tauschring.config import checked_base_url
 from tauschring.db import atomic, db, utcnow
-from tauschring.errors import Forbidden, Invalid, NotFound
+from tauschring.errors import Conflict, Forbidden, Invalid, NotFound
 from tauschring.federation.models import FederatedTransfer, Peer, ReceivedMessage
 from tauschring.federation.signing import (
     checked_public_key,
@@ -433,7 +433,7 @@ def committed_ids(session: Session, peer: Peer) -> list[str]:
 # --- the sender -----------------------------------------------------------
 
 def _record_outgoing(session: Session, actor: Actor, peer_id: int, to_member,
-                     minutes, memo) -> FederatedTransfer:
+                     minutes, memo, transfer_uuid: str | None = None) -> FederatedTransfer:
     if not actor.is_active or actor.account_id is None:
         raise Forbidden(_l("Only an active member may pay another ring's member."),
                         code="not_active")
@@ -454,6 +454,18 @@ def _record_outgoing(session: Session, actor: Actor, peer_id: int, to_member,
                       code="memo_too_long", field="memo")
     accounts = _lock(session, actor.account_id, peer.account_id)
     payer, clearing = accounts[actor.account_id], accounts[peer.account_id]
+    if transfer_uuid is not None:
+        # Under the payer's lock, so two retries of one key meet here: the first
+        # records the payment, the second finds it.
+        found = session.scalars(select(FederatedTransfer).where(
+            FederatedTransfer.uuid == transfer_uuid, FederatedTransfer.direction == "out",
+            FederatedTransfer.member_id == actor.member_id)).first()
+        if found is not None:
+            if (found.peer_id, found.remote_member, found.minutes, found.memo) != (
+                    peer.id, number, minutes, memo):
+                raise Conflict(_l("This Idempotency-Key was used before for another "
+                                  "payment."), code="idempotency_key_reused")
+            return found
     if payer.status != "open":
         raise Invalid(_l("Your account is not open."), code="account_closed", field="minutes")
     ring = session.get(Ring, peer.ring_id)
@@ -470,8 +482,8 @@ def _record_outgoing(session: Session, actor: Actor, peer_id: int, to_member,
                       code="credit_line_exceeded", field="minutes",
                       credit_line=peer.credit_line)
     transfer = FederatedTransfer(
-        uuid=str(uuid.uuid4()), peer_id=peer.id, direction="out", state="preparing",
-        account_id=payer.id, member_id=actor.member_id, remote_member=number,
+        uuid=transfer_uuid or str(uuid.uuid4()), peer_id=peer.id, direction="out",
+        state="preparing", account_id=payer.id, member_id=actor.member_id, remote_member=number,
         minutes=minutes, memo=memo)
     session.add(transfer)
     session.flush()
@@ -521,13 +533,18 @@ def _loaded(transfer_id: int) -> tuple[FederatedTransfer, Peer, str, str]:
 
 
 def pay(me: Identity, actor: Actor, *, peer_id: int, to_member, minutes, memo: str = "",
-        transport: Transport = http_post) -> FederatedTransfer:
+        key: str | None = None, transport: Transport = http_post) -> FederatedTransfer:
     """A local member pays a member of a peer ring: the whole two-phase commit.
 
     Refused at once (nothing recorded) when the payer's limits or the credit
     line do not allow it. Else the transfer ends 'committed' (booked here; the
-    peer books when the commit reaches it) or 'aborted' (booked nowhere)."""
-    transfer = atomic(_record_outgoing, actor, peer_id, to_member, minutes, memo)
+    peer books when the commit reaches it) or 'aborted' (booked nowhere).
+    `key` (the API's Idempotency-Key): the same key again is the same payment,
+    taken on from where it stands, never a second one; with other details, 409."""
+    transfer_uuid = None if key is None else str(uuid.uuid5(
+        uuid.NAMESPACE_URL, f"tauschring-federation:{me.public_key}:{actor.member_id}:{key}"))
+    transfer = atomic(_record_outgoing, actor, peer_id, to_member, minutes, memo,
+                      transfer_uuid)
     return advance(me, transfer.id, transport)
 
 

@@ -184,3 +184,34 @@ def test_a_hold_counts_and_its_commit_books_even_past_a_limit_that_moved(world):
     assert pair.balance(pair.bert.account_id) == 1500
     booked = db.session.query(Transfer).filter(Transfer.minutes == 1000).one()
     assert held["message"]["body"]["transfer"] in booked.override_reason
+
+
+def test_the_same_idempotency_key_pays_once(pair):
+    """A member's client retrying `POST /federation/transfers` with its
+    Idempotency-Key (its first answer lost) gets the same payment, taken on from
+    where it stood; the key with other details is refused and changes nothing."""
+    from tauschring.errors import Conflict
+
+    def pay_with_key(minutes, key="zahlung-1"):
+        return service.pay(pair.me, pair.anna.actor, peer_id=pair.peer_a,
+                           to_member=str(pair.bert_number), minutes=minutes,
+                           memo="Fahrrad repariert", key=key, transport=pair.transport)
+
+    pair.broken.add("commit")  # the first attempt books here, its commit is lost
+    first = pay_with_key(30)
+    assert (first.state, first.delivered) == ("committed", False)
+    pair.broken.clear()
+    again = pay_with_key(30)
+    assert again.id == first.id and again.uuid == first.uuid
+    assert (again.state, again.delivered) == ("committed", True)
+    assert pair.balance(pair.anna.account_id) == -30
+    assert pair.balance(pair.bert.account_id) == 30
+    before = ledger_state(pair)
+    with pytest.raises(Conflict) as refused:
+        pay_with_key(45)
+    assert refused.value.code == "idempotency_key_reused"
+    assert ledger_state(pair) == before
+    other = pay_with_key(45, key="zahlung-2")
+    assert other.id != first.id and pair.balance(pair.bert.account_id) == 75
+    assert service.reconcile(pair.me, transport=pair.transport) == []
+    assert pair.audits_ok()
