@@ -10,6 +10,7 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from tauschring.db import db
+from tauschring.federation import service as federation
 from tauschring.partners import service as partners
 from tauschring.partners.forms import AnswerForm, ProposalForm
 from tauschring.rings.models import Ring
@@ -88,6 +89,7 @@ def answer(partnership_id, action):
 @login_required
 def index():
     """The ring's partner rings, for every member."""
-    rows = [row for row in partners.overview(db.session, current_actor())
-            if row["status"] == "active"]
-    return render_template("partners/index.html", rows=rows)
+    actor = current_actor()
+    rows = [row for row in partners.overview(db.session, actor) if row["status"] == "active"]
+    peers = [peer.remote_ring for peer in federation.peers_of(db.session, actor.ring_id)]
+    return render_template("partners/index.html", rows=rows, peers=peers)

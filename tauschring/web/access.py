@@ -10,6 +10,9 @@ from flask_login import current_user, login_required
 from tauschring.actors import Actor, not_admitted
 from tauschring.regions.endpoints import PUBLIC_PAGES as REGION_PAGES
 
+# Signed messages between instances (tauschring.federation): a log-in counts for
+# nothing there, so it neither opens nor closes the door (401 without a signature).
+MACHINE_ENDPOINTS = {"federation_machine.messages"}
 # The pages a member waiting for admission may open: its own profile and
 # account, passwords, and the ring's public pages; nothing about other members.
 PENDING_PAGES = {
@@ -17,7 +20,7 @@ PENDING_PAGES = {
     "members.registered", "members.change_password", "members.forgot_password",
     "members.reset_password", "members.confirm_email", "members.edit_own_profile",
     "imports.export_own_data", "i18n.switch_language", "health.healthz", "static",
-    *REGION_PAGES,
+    *REGION_PAGES, *MACHINE_ENDPOINTS,
 }
 PENDING_OWN_PAGES = {"members.profile", "members.edit_profile"}
 

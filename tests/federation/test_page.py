@@ -27,6 +27,8 @@ def test_a_member_pays_through_the_page_and_both_rings_book(world, pages, live_s
         atomic(service.add_peer, ring_slug=ring, url=url, remote_ring=remote,
                public_key=public, credit_line=600)
     pages.login(anna)
+    partner_rings = pages.client.get("/partners").text
+    assert "talheim" in partner_rings and 'href="/federation"' in partner_rings
     response = pages.submit("/federation", "/federation", {
         "to_member": str(number_of(db.session, bert.id)), "minutes": "1:30",
         "memo": "Fahrrad repariert"})
