@@ -3,12 +3,19 @@
 from tauschring.api.models import IdempotentResponse
 from tauschring.auditlog import LoggedAction
 from tauschring.auth.models import ApiToken, LoginFailure, LoginSession
+from tauschring.away.models import Away  # noqa: F401  (ring life: away ... documents)
+from tauschring.digest.models import DigestSent, InactivityRule, MailPreference, ReminderSent  # noqa: F401
+from tauschring.documents.models import Document  # noqa: F401
+from tauschring.events.models import CalendarFeed, Event, EventAttendance  # noqa: F401
 from tauschring.exchanges.models import Exchange, ExchangeEvent
+from tauschring.federation.models import FederatedTransfer, Peer, ReceivedMessage  # noqa: F401
+from tauschring.feedback.models import Feedback  # noqa: F401
 from tauschring.fees.models import FeeCharge
 from tauschring.ledger.models import Account, Entry, Transfer
 from tauschring.mail.models import OutgoingMail
 from tauschring.market.models import Category, Talent
 from tauschring.members.models import Member
+from tauschring.news.models import News  # noqa: F401
 from tauschring.notifications.models import Notification
 from tauschring.office.models import (  # noqa: F401
     Authorisation,
@@ -20,6 +27,7 @@ from tauschring.office.models import (  # noqa: F401
     PostalChoice,
     ProxyAction,
 )
+from tauschring.partners.models import Partnership  # noqa: F401
 from tauschring.regions.models import (
     FamilyService,
     HelpRequest,
@@ -28,15 +36,6 @@ from tauschring.regions.models import (
     RingCoverage,
 )
 from tauschring.rings.models import Ring
-from tauschring.away.models import Away  # noqa: F401  (ring life: away ... documents)
-from tauschring.digest.models import (  # noqa: F401
-    DigestSent, InactivityRule, MailPreference, ReminderSent)
-from tauschring.documents.models import Document  # noqa: F401
-from tauschring.events.models import CalendarFeed, Event, EventAttendance  # noqa: F401
-from tauschring.feedback.models import Feedback  # noqa: F401
-from tauschring.news.models import News  # noqa: F401
-from tauschring.partners.models import Partnership  # noqa: F401
-from tauschring.federation.models import FederatedTransfer, Peer, ReceivedMessage  # noqa: F401
 
 __all__ = [
     "Account", "ApiToken", "Category", "Entry", "Exchange", "ExchangeEvent", "FeeCharge",

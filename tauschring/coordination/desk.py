@@ -137,8 +137,10 @@ def _accounts() -> tuple[list[Account], dict[int, str]]:
 
 
 def _account_choices(accounts: list[Account], names: dict[int, str],
-                     with_balance: bool = False) -> list[SelectChoice]:
-    """The association first, then open member accounts by name, then the others."""
+                     with_balance: bool = False, bookable: bool = False) -> list[SelectChoice]:
+    """The association first, then open member accounts by name, then the others.
+    `bookable`: for a manual booking, without the clearing accounts (they move
+    only with exchanges across partner rings)."""
     def label(account):
         if with_balance:
             return f"{names[account.id]} ({hours(account.balance)})"
@@ -148,7 +150,8 @@ def _account_choices(accounts: list[Account], names: dict[int, str],
         return names[account.id].casefold(), account.id
 
     groups = [
-        (_("Association"), [a for a in accounts if a.kind != "member"]),
+        (_("Association"), [a for a in accounts if a.kind != "member"
+                            and not (bookable and a.kind == "clearing")]),
         (_("Members"), sorted((a for a in accounts
                                if a.kind == "member" and a.status == "open"), key=by_name)),
         (_("Closed or not yet open"), sorted((a for a in accounts if a.kind == "member"
@@ -257,7 +260,7 @@ def new_transfer():
         ("debit_account_id", _int_arg("debit", 0, ID_MAX)),
         ("credit_account_id", _int_arg("credit", 0, ID_MAX))) if value in names}
     form = BookingForm(data=chosen)
-    choices = _account_choices(accounts, names, with_balance=True)
+    choices = _account_choices(accounts, names, with_balance=True, bookable=True)
     form.debit_account_id.choices = [SelectChoice("", _("Choose an account"))] + choices
     form.credit_account_id.choices = [SelectChoice("", _("Choose an account"))] + choices
     status = 422 if form.is_submitted() else 200

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from tauschring.actors import Actor
@@ -245,21 +245,24 @@ def propose(session: Session, actor: Actor, *, provider_id: int, recipient_id: i
 
 
 def _party(session: Session, actor: Actor, field: str, member_id) -> Member:
-    """A party to be: a member of the actor's ring, or of a ring it is partners
-    with (refused as not_partners while that partnership is not active). A member
-    of an unrelated ring is as unknown as one that does not exist."""
+    """A party to be: a member of the actor's ring, or an active member of a ring
+    it trades with (refused as not_partners while that partnership is paused or
+    ended). A member of a ring the actor's ring never agreed with, and a partner
+    ring's member who cannot trade, is as unknown as one that does not exist:
+    nobody learns another ring's members by proposing."""
     member = session.get(Member, member_id) if isinstance(member_id, int) else None
-    if member is not None and member.ring_id not in (actor.ring_id, None) and \
-            clearing.partnership_between(session, actor.ring_id, member.ring_id) is None:
-        member = None
-    if member is None or member.ring_id is None:
+    if member is not None and member.ring_id != actor.ring_id:
+        partnership = None if member.ring_id is None else \
+            clearing.partnership_between(session, actor.ring_id, member.ring_id)
+        if partnership is None or partnership.status == "proposed" or \
+                member.status != "active":
+            member = None
+        elif partnership.status != "active":
+            raise Invalid(_l("The two rings do not trade with each other at the moment."),
+                          code="not_partners", field=field)
+    if member is None:
         raise Invalid(_l("There is no such member in this ring."),
                       code="member_not_found", field=field)
-    if member.ring_id != actor.ring_id:
-        try:
-            clearing.active_partnership(session, actor.ring_id, member.ring_id)
-        except Invalid as refusal:
-            raise Invalid(refusal.message, code=refusal.code, field=field) from None
     if member.status != "active":
         raise Invalid(_l("%(name)s cannot trade at the moment.", name=member.name),
                       code="member_not_active", field=field)
@@ -445,6 +448,12 @@ def resolve(session: Session, actor: Actor, exchange_id: int, *, decision: str, 
         raise Conflict(_l("This exchange is %(state)s, not disputed.",
                           state=STATE_NAMES[exchange.state]),
                        code="not_disputed", state=exchange.state)
+    if override_limits and exchange.partner_ring_id is not None:
+        # Past the limits would reach into the other ring and past the credit line
+        # both rings agreed on: neither ring's coordinator decides that alone.
+        raise Invalid(_l("Across partner rings a booking cannot go past the limits or "
+                         "the credit line."), code="override_across_rings",
+                      field="override_limits")
     override = note if override_limits else None
     standing = exchange.disputed_from == "booked"
     if decision == "adjust":
@@ -653,25 +662,30 @@ def allowed_actions(actor: Actor, exchange: Exchange) -> list[str]:
 
 def auto_confirm_due(session: Session, ring_id: int, *, today: date | None = None
                      ) -> tuple[list[int], list[tuple[int, str]]]:
-    """Confirm proposals older than the ring's auto_confirm_days.
+    """Confirm proposals that a member of the ring has left unanswered for the
+    ring's auto_confirm_days: across partner rings the ring of the member who
+    would confirm decides (the proposer's ring cannot charge a partner ring's
+    member by its own rule).
 
     Returns (confirmed ids, [(id, reason)] that could not be booked). Safe to
-    run twice: only proposals still proposed are touched.
+    run twice: only proposals still proposed are touched. Every due exchange row
+    is locked (in id order) before the first booking, so the lock order stays
+    exchange rows, then accounts and rings, as with every other writer.
     """
     ring = session.get(Ring, ring_id)
     if not ring.auto_confirm_days:
         return [], []
     today = today or utcnow().date()
     cutoff = today - timedelta(days=ring.auto_confirm_days)
-    due = session.scalars(select(Exchange.id).where(
-        Exchange.ring_id == ring_id, Exchange.state == "proposed")).all()
+    awaiting_here = or_(and_(Exchange.ring_id == ring_id, Exchange.partner_ring_id.is_(None)),
+                        Exchange.partner_ring_id == ring_id)
+    due = [exchange for exchange in session.scalars(
+        select(Exchange).where(awaiting_here, Exchange.state == "proposed")
+        .order_by(Exchange.id).with_for_update(of=Exchange)
+        .execution_options(populate_existing=True)).unique()
+        if exchange.created_at.date() <= cutoff]
     confirmed, blocked = [], []
-    for exchange_id in due:
-        exchange = session.scalars(select(Exchange).where(Exchange.id == exchange_id)
-                                   .with_for_update(of=Exchange)
-                                   .execution_options(populate_existing=True)).unique().one()
-        if exchange.state != "proposed" or exchange.created_at.date() > cutoff:
-            continue
+    for exchange in due:
         try:
             with session.begin_nested():
                 transfer = _book(session, exchange, exchange.minutes, None)

@@ -94,9 +94,12 @@ def give(session: Session, actor: Actor, exchange_id: int, *, rating: str,
     if own_feedback(session, actor, exchange.id) is not None:
         raise Conflict(_l("You have given feedback on this exchange already; you can "
                           "change it."), code="feedback_given")
-    feedback = Feedback(ring_id=exchange.ring_id, exchange_id=exchange.id,
-                        author_id=actor.member_id, subject_id=_party(actor, exchange),
-                        rating=rating, comment=comment)
+    subject_id = _party(actor, exchange)
+    # The subject's ring: across partner rings its coordinators, not the author's,
+    # are the ones who look after the member.
+    feedback = Feedback(ring_id=session.get(Member, subject_id).ring_id,
+                        exchange_id=exchange.id, author_id=actor.member_id,
+                        subject_id=subject_id, rating=rating, comment=comment)
     session.add(feedback)
     session.flush()
     return feedback

@@ -345,6 +345,10 @@ def check_may_set_limits(session: Session, actor: Actor, account_id: int) -> Acc
     have no higher role (403): an admin's limits are for admins to set."""
     actor.require_coordinator()
     account = get_account(session, actor, account_id)
+    if account.kind == "clearing":
+        raise Conflict(_l("A clearing account's limits are the credit line the two rings "
+                          "agreed on: change it as a proposal to the partner ring."),
+                       code="clearing_account_reserved")
     for holder in session.scalars(select(Member).where(Member.account_id == account.id,
                                                        Member.status != "left")):
         actor.require_rank_over(holder)

@@ -7,10 +7,11 @@ for A -> the payee. Each ring still sums to zero and A's clearing balance is
 always the negative of B's (the audit checks). The clearing accounts' own
 limits are the credit line, so `ledger.book` enforces it under its locks.
 
-Lock order across rings: the half of the ring with the lower id is booked
-first. Every writer in one ring locks its accounts, then the ring's row, so
-two cross-ring bookings (in either direction) and any booking inside one ring
-always take their locks in the same global order and cannot deadlock.
+Lock order across rings: the partnership row (shared), then the half of the
+ring with the lower id is booked first. Every writer in one ring locks its
+accounts, then the ring's row, so two cross-ring bookings (in either
+direction) and any booking inside one ring always take their locks in the
+same global order and cannot deadlock.
 """
 
 from __future__ import annotations
@@ -30,11 +31,16 @@ def pair(ring_id: int, other_ring_id: int) -> tuple[int, int]:
     return (ring_id, other_ring_id) if ring_id < other_ring_id else (other_ring_id, ring_id)
 
 
-def partnership_between(session: Session, ring_id: int, other_ring_id: int
-                        ) -> Partnership | None:
+def partnership_between(session: Session, ring_id: int, other_ring_id: int, *,
+                        share: bool = False) -> Partnership | None:
+    """`share`: read it under a shared lock (PostgreSQL), so a pause or an end
+    of the partnership waits for the booking that read it as active."""
     a, b = pair(ring_id, other_ring_id)
-    return session.scalars(select(Partnership).where(
-        Partnership.ring_a_id == a, Partnership.ring_b_id == b)).first()
+    statement = select(Partnership).where(Partnership.ring_a_id == a, Partnership.ring_b_id == b)
+    if share:
+        statement = statement.with_for_update(read=True).execution_options(
+            populate_existing=True)
+    return session.scalars(statement).first()
 
 
 def partnerships_of(session: Session, ring_id: int, *, statuses=None) -> list[Partnership]:
@@ -100,7 +106,7 @@ def book_across(session: Session, *, payer_ring_id: int, payer_account_id: int,
     """
     if payer_ring_id == payee_ring_id:
         raise Invalid(_l("Both members are in the same ring."), code="same_ring", field="ring")
-    partnership = partnership_between(session, payer_ring_id, payee_ring_id)
+    partnership = partnership_between(session, payer_ring_id, payee_ring_id, share=True)
     if partnership is None or (require_active and partnership.status != "active"):
         raise Invalid(_l("The two rings do not trade with each other at the moment."),
                       code="not_partners", field="ring")
@@ -155,19 +161,6 @@ def mirror_report(session: Session, ring_id: int) -> list[dict]:
             "mirrored": own.balance == -theirs.balance,
         })
     return report
-
-
-def clearing_partner(session, account_id: int):
-    """The partner ring a clearing account stands for (its id, slug and name), or
-    None. Works on a Session or a bare Connection (the booking's limit check)."""
-    found = session.execute(select(Partnership.a_account_id, Partnership.ring_a_id,
-                                   Partnership.ring_b_id).where(or_(
-        Partnership.a_account_id == account_id, Partnership.b_account_id == account_id))
-    ).first()
-    if found is None:
-        return None
-    other = found.ring_b_id if found.a_account_id == account_id else found.ring_a_id
-    return session.execute(select(Ring.id, Ring.slug, Ring.name).where(Ring.id == other)).first()
 
 
 def require_partner_ring(session: Session, ring_id: int, other_ring_id: int) -> Ring:

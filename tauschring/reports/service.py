@@ -172,12 +172,14 @@ def _category_rows(session: Session, ring_id: int, figures: dict, language: str)
 # --- disputes ---------------------------------------------------------------------
 
 def _disputes(session: Session, ring_id: int, period: Year) -> dict:
-    """Disputes opened in the year and how each stood at the year's end."""
+    """Disputes opened in the year and how each stood at the year's end (across
+    partner rings in both rings: both rings' coordinators mediate them)."""
     events = session.execute(
         select(ExchangeEvent.exchange_id, ExchangeEvent.id, ExchangeEvent.action,
                ExchangeEvent.at, ExchangeEvent.transfer_id)
         .join(Exchange, Exchange.id == ExchangeEvent.exchange_id)
-        .where(Exchange.ring_id == ring_id, ExchangeEvent.at < period.end,
+        .where(or_(Exchange.ring_id == ring_id, Exchange.partner_ring_id == ring_id),
+               ExchangeEvent.at < period.end,
                or_(ExchangeEvent.action == "disputed",
                    ExchangeEvent.action.like("resolved\\_%", escape="\\")),
                ExchangeEvent.exchange_id.in_(

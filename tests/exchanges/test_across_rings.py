@@ -583,26 +583,29 @@ def test_concurrent_confirmations_stop_at_the_credit_line(http, world):
 
 # --- automatic confirmation -----------------------------------------------------------
 
-def test_auto_confirm_books_across_by_the_proposers_ring(http, scene):
-    """Auental confirms after 7 days, Bergdorf never: the proposer's ring decides."""
+def test_auto_confirm_across_follows_the_ring_of_who_would_confirm(http, scene):
+    """Auental confirms after 7 days, Bergdorf never: the ring of the member who
+    would confirm decides, never the proposer's ring for a partner's member."""
     atomic(update_settings, scene.karin.actor, auto_confirm_days=7)
+    # Anna proposes to pay Bernd: Bernd (Bergdorf, never) would confirm.
     from_a = propose(http, scene.tokens["anna"], scene.bernd, scene.anna, minutes=40)
-    too_much = propose(http, scene.tokens["alf"], scene.bernd, scene.alf, minutes=400)
+    # Bernd invoices Alf and Anna: they (Auental, 7 days) would confirm.
+    too_much = propose(http, scene.tokens["bernd"], scene.bernd, scene.alf, minutes=400)
     from_b = propose(http, scene.tokens["bernd"], scene.bernd, scene.anna, minutes=20)
     old = utc_days_ago(8)
     atomic(lambda s: s.execute(sa.update(Exchange).where(Exchange.id.in_(
         [from_a["id"], too_much["id"], from_b["id"]])).values(created_at=old)))
     confirmed, blocked = atomic(exchanges.auto_confirm_due, scene.a.id)
-    assert confirmed == [from_a["id"]]
+    assert confirmed == [from_b["id"]]
     assert [exchange_id for exchange_id, _ in blocked] == [too_much["id"]]
     assert atomic(exchanges.auto_confirm_due, scene.b.id) == ([], [])
     assert atomic(exchanges.auto_confirm_due, scene.a.id) == ([], [(too_much["id"], blocked[0][1])])
     states = {e["id"]: e["state"] for e in http.get(
         "/api/v1/exchanges", token=scene.tokens["bernd"]).json()["items"]}
-    assert states == {from_a["id"]: "booked", too_much["id"]: "proposed",
-                      from_b["id"]: "proposed"}
-    assert len(transfers_of(from_a["id"])) == 2 and transfers_of(too_much["id"]) == []
-    both_audits_ok(http, scene, clearing_a=40)
+    assert states == {from_a["id"]: "proposed", too_much["id"]: "proposed",
+                      from_b["id"]: "booked"}
+    assert len(transfers_of(from_b["id"])) == 2 and transfers_of(too_much["id"]) == []
+    both_audits_ok(http, scene, clearing_a=20)
 
 
 def utc_days_ago(days: int):
