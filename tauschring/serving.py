@@ -55,6 +55,7 @@ def run_gunicorn(app: Flask, host: str, port: int, workers: int, threads: int,
     from gunicorn.app.base import BaseApplication
 
     from tauschring.db import db
+    from tauschring.federation.worker import FederationWorker
     from tauschring.mail.sender import MailWorker
 
     bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
@@ -66,8 +67,10 @@ def run_gunicorn(app: Flask, host: str, port: int, workers: int, threads: int,
 
     def post_worker_init(_worker):
         # Every worker sends mail; the queue's claims in the database keep a
-        # message from going out twice.
+        # message from going out twice. Federation retries likewise: every step
+        # is decided under row locks.
         MailWorker(app).start()
+        FederationWorker(app).start()
 
     def when_ready(_server):
         announce()

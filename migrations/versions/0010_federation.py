@@ -29,7 +29,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_federation_peers_account_id_accounts')),
     sa.ForeignKeyConstraint(['ring_id'], ['rings.id'], name=op.f('fk_federation_peers_ring_id_rings')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_federation_peers')),
-    sa.UniqueConstraint('ring_id', 'url', 'remote_ring', name='uq_federation_peers_remote')
+    sa.UniqueConstraint('ring_id', 'remote_ring', 'public_key', name='uq_federation_peers_remote')
     )
     with op.batch_alter_table('federation_peers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_federation_peers_ring_id'), ['ring_id'], unique=False)

@@ -49,6 +49,20 @@ def commands(in_app):
                    f"{made.url}, credit line {made.credit_line} minutes, clearing account "
                    f"{made.account_id}")
 
+    @peer.command("set-url")
+    @click.option("--ring", "ring_slug", required=True, help="The local ring.")
+    @click.option("--remote-ring", required=True, help="The ring's slug there.")
+    @click.option("--url", required=True, help="The other instance's new address.")
+    @in_app
+    def peer_set_url(ring_slug, remote_ring, url):
+        """The other instance moved: the peer's new address (same key and balance)."""
+        from tauschring.db import atomic
+        from tauschring.federation.service import set_peer_url
+
+        moved = atomic(set_peer_url, ring_slug=ring_slug, remote_ring=remote_ring, url=url)
+        click.echo(f"peer {moved.id}: ring {ring_slug!r} <-> {moved.remote_ring!r} now at "
+                   f"{moved.url}")
+
     @peer.command("list")
     @in_app
     def peer_list():

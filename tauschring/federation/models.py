@@ -33,7 +33,10 @@ class Peer(Base):
     __tablename__ = "federation_peers"
     __table_args__ = (
         CheckConstraint("credit_line > 0", name="credit_line_positive"),
-        UniqueConstraint("ring_id", "url", "remote_ring", name="uq_federation_peers_remote"),
+        # One peer per remote ring and key: a message names both, so it finds
+        # exactly one peer (a new address is `peer set-url`, not a second peer).
+        UniqueConstraint("ring_id", "remote_ring", "public_key",
+                         name="uq_federation_peers_remote"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -25,6 +25,7 @@ decision never came asks the sender for it ('status').
 from __future__ import annotations
 
 import json
+import logging
 import re
 import urllib.error
 import urllib.request
@@ -96,21 +97,45 @@ def identity_of(settings) -> Identity:
 
 
 Transport = Callable[[str, dict], dict]
+# The kinds that change something: their answers are kept, so a repeat gets the same.
+CHANGING = ("prepare", "commit", "abort")
+log = logging.getLogger("tauschring.federation")
+
+
+ANSWER_MAX = 256 * 1024  # bytes: an answer is a small JSON object
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A peer's answer comes from its own address; a redirect is not followed
+    (it could point the instance at hosts of its own network)."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
 
 
 def http_post(url: str, payload: dict) -> dict:
-    """POST the signed message as JSON; the peer's JSON answer (any 2xx)."""
+    """POST the signed message as JSON; the peer's JSON answer (any 2xx).
+    Anything else is Unreachable, naming the HTTP status at most: the peer's
+    error text is not passed on (members read the reason)."""
     request = urllib.request.Request(
         url, data=json.dumps(payload).encode("utf-8"), method="POST",
         headers={"Content-Type": "application/json", "Accept": "application/json"})
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-            return json.loads(response.read().decode("utf-8"))
+        with _OPENER.open(request, timeout=TIMEOUT_SECONDS) as response:
+            raw = response.read(ANSWER_MAX + 1)
+            if len(raw) > ANSWER_MAX:
+                raise Unreachable(f"{url}: the answer is too long")
+            return json.loads(raw.decode("utf-8"))
     except urllib.error.HTTPError as error:
-        detail = error.read()[:300].decode("utf-8", "replace")
-        raise Unreachable(f"HTTP {error.code} from {url}: {detail}") from None
-    except (OSError, ValueError) as error:
-        raise Unreachable(f"{url}: {error}") from None
+        raise Unreachable(f"HTTP {error.code} from {url}") from None
+    except Unreachable:
+        raise
+    except Exception as error:  # noqa: BLE001 - any failure on the way is "no answer"
+        log.info("federation: %s: %r", url, error)
+        raise Unreachable(f"{url}: no answer ({type(error).__name__})") from None
 
 
 # --- time -----------------------------------------------------------------
@@ -152,10 +177,11 @@ def add_peer(session: Session, *, ring_slug: str, url: str, remote_ring: str,
     if isinstance(credit_line, bool) or not isinstance(credit_line, int) or credit_line <= 0:
         raise Invalid(_l("The credit line must be a whole number of minutes above zero."),
                       code="credit_line_invalid", field="credit_line")
-    if session.scalars(select(Peer).where(Peer.ring_id == ring.id, Peer.url == url,
-                                          Peer.remote_ring == remote_ring)).first():
-        raise Invalid(f"ring {ring_slug!r} has this peer already", code="peer_exists",
-                      field="url")
+    if session.scalars(select(Peer).where(Peer.ring_id == ring.id,
+                                          Peer.remote_ring == remote_ring,
+                                          Peer.public_key == public_key)).first():
+        raise Invalid(f"ring {ring_slug!r} has this peer already (a new address: "
+                      "tauschring federation peer set-url)", code="peer_exists", field="url")
     account = ledger.open_account(session, ring_id=ring.id, kind="clearing")
     account.min_balance, account.max_balance = -credit_line, credit_line
     peer = Peer(ring_id=ring.id, url=url, remote_ring=remote_ring, public_key=public_key,
@@ -163,6 +189,27 @@ def add_peer(session: Session, *, ring_slug: str, url: str, remote_ring: str,
     session.add(peer)
     session.flush()
     return peer
+
+
+def set_peer_url(session: Session, *, ring_slug: str, remote_ring: str, url: str) -> Peer:
+    """The peer's instance moved: its new address (the same peer, key and balance)."""
+    ring = session.scalars(select(Ring).where(Ring.slug == ring_slug)).first()
+    found = ring and session.scalars(select(Peer).where(
+        Peer.ring_id == ring.id, Peer.remote_ring == (remote_ring or "").strip())
+        .with_for_update()).all()
+    if not found:
+        raise NotFound(f"ring {ring_slug!r} has no peer {remote_ring!r}", code="peer_not_found")
+    try:
+        url = checked_base_url(url)
+    except ValueError as error:
+        raise Invalid(f"--url {error}", code="url_invalid", field="url") from None
+    if not url:
+        raise Invalid("--url must be an address like \"https://tausch.example.org\"",
+                      code="url_invalid", field="url")
+    for peer in found:
+        peer.url = url
+    session.flush()
+    return found[0]
 
 
 def peers_of(session: Session, ring_id: int | None = None) -> list[Peer]:
@@ -183,10 +230,12 @@ def peer_summary(session: Session, peer: Peer) -> dict:
 # --- messages -------------------------------------------------------------
 
 def envelope(me: Identity, *, kind: str, from_ring: str, to_url: str, to_ring: str,
-             body: dict, now: datetime | None = None, in_reply_to: str | None = None) -> dict:
+             to_key: str, body: dict, now: datetime | None = None,
+             in_reply_to: str | None = None) -> dict:
     message = {"v": VERSION, "id": str(uuid.uuid4()), "kind": kind,
                "from": {"url": me.url, "ring": from_ring, "key": me.public_key},
-               "to": {"url": to_url, "ring": to_ring},
+               # The recipient's key: a message is good at that instance only.
+               "to": {"url": to_url, "ring": to_ring, "key": to_key},
                "at": stamp(now or utcnow()), "body": body}
     if in_reply_to is not None:
         message["in_reply_to"] = in_reply_to
@@ -197,13 +246,14 @@ def send(me: Identity, peer: Peer, from_ring: str, kind: str, body: dict,
          transport: Transport = http_post) -> dict:
     """Send one signed message to the peer; the body of its signed answer."""
     payload = envelope(me, kind=kind, from_ring=from_ring, to_url=peer.url,
-                       to_ring=peer.remote_ring, body=body)
+                       to_ring=peer.remote_ring, to_key=peer.public_key, body=body)
     answer = transport(peer.url + MESSAGE_PATH, payload)
     message = answer.get("message") if isinstance(answer, dict) else None
     if not isinstance(message, dict) or not verify(peer.public_key, message,
                                                    answer.get("signature")):
         raise Unreachable("the answer is not signed with the peer's key")
     if message.get("kind") != "answer" or message.get("in_reply_to") != payload["message"]["id"] \
+            or (message.get("to") or {}).get("key") != me.public_key \
             or not isinstance(message.get("body"), dict):
         raise Unreachable("the answer does not answer the message")
     return message["body"]
@@ -226,7 +276,7 @@ def _checked_message(payload) -> tuple[dict, str]:
             or not isinstance(message.get("id"), str) or not UUID.fullmatch(message["id"]) \
             or not isinstance(sender, dict) or not isinstance(recipient, dict) \
             or not all(isinstance(sender.get(k), str) for k in ("ring", "key")) \
-            or not isinstance(recipient.get("ring"), str) \
+            or not all(isinstance(recipient.get(k), str) for k in ("ring", "key")) \
             or not isinstance(message.get("body"), dict):
         _refuse(400, "malformed", "the message lacks a field or has one of the wrong kind "
                                   "(v, id, kind, from, to, at, body)")
@@ -253,6 +303,8 @@ def receive(me: Identity, payload, *, now: datetime | None = None) -> dict:
         _refuse(401, "unknown_peer", "no ring here trades with this ring and key")
     if not verify(peer.public_key, message, signature):
         _refuse(401, "bad_signature", "the signature does not match the message")
+    if message["to"]["key"] != me.public_key:
+        _refuse(400, "wrong_recipient", "the message is meant for another instance's key")
     try:
         at = parse_stamp(message.get("at"))
     except ValueError:
@@ -273,11 +325,13 @@ def receive(me: Identity, payload, *, now: datetime | None = None) -> dict:
         body = HANDLERS[message["kind"]](session, peer, message["body"])
         answer = envelope(me, kind="answer", from_ring=ring.slug,
                           to_url=str(message["from"].get("url") or ""),
-                          to_ring=message["from"]["ring"], body=body, now=now,
+                          to_ring=message["from"]["ring"], to_key=message["from"]["key"],
+                          body=body, now=now,
                           in_reply_to=message["id"])
-        session.add(ReceivedMessage(peer_id=peer.id, message_id=message["id"],
-                                    kind=message["kind"], digest=fingerprint,
-                                    answer=json.dumps(answer)))
+        if message["kind"] in CHANGING:  # questions (status, balance) change nothing
+            session.add(ReceivedMessage(peer_id=peer.id, message_id=message["id"],
+                                        kind=message["kind"], digest=fingerprint,
+                                        answer=json.dumps(answer)))
         return answer
 
     try:
@@ -325,22 +379,23 @@ def _on_prepare(session: Session, peer: Peer, body: dict) -> dict:
     transfer_uuid = _transfer_id(body)
     payee_number, payer, minutes, memo = (body.get("payee"), body.get("payer"),
                                           body.get("minutes"), body.get("memo", ""))
-    if not isinstance(payee_number, str) or not isinstance(payer, str) \
-            or not isinstance(memo, str) or len(payer) > 40:
+    number = re.compile(r"[1-9][0-9]{0,8}")
+    if not isinstance(payee_number, str) or not number.fullmatch(payee_number) \
+            or not isinstance(payer, str) or not (payer == "" or number.fullmatch(payer)) \
+            or not isinstance(memo, str):
         _refuse(400, "malformed", "body needs payee, payer (member numbers as text), "
                                   "minutes and memo")
+    payee = member_by_number(session, peer.ring_id, int(payee_number))
     existing = _transfer(session, peer, "in", transfer_uuid)
     if existing is not None:
-        if (existing.remote_member, existing.minutes, existing.memo) != (payer, minutes, memo):
+        if (existing.remote_member, existing.minutes, existing.memo) != (payer, minutes, memo) \
+                or payee is None or existing.account_id != payee.account_id:
             return _refused(transfer_uuid, "terms_differ",
                             "this transfer was prepared with other terms")
         return {"transfer": transfer_uuid, "outcome": existing.state}
-    payee = None
-    if re.fullmatch(r"[1-9][0-9]{0,8}", payee_number):
-        payee = member_by_number(session, peer.ring_id, int(payee_number))
     if payee is None or payee.status != "active" or payee.account_id is None:
         return _refused(transfer_uuid, "payee_unknown",
-                        f"ring {peer.remote_ring!r} has no active member number {payee_number}")
+                        f"this ring has no active member number {payee_number}")
     try:
         ledger.checked_request(debit_account_id=peer.account_id,
                                credit_account_id=payee.account_id, minutes=minutes, memo=memo)
@@ -566,7 +621,7 @@ def advance(me: Identity, transfer_id: int, transport: Transport = http_post,
             transfer = atomic(_decide, transfer.id, True)
         elif answer is not None and answer.get("outcome") in ("refused", "aborted"):
             transfer = atomic(_decide, transfer.id, False,
-                              f"refused by the peer: {answer.get('code', 'aborted')}", True)
+                              f"refused by the peer: {_code(answer.get('code'))}", True)
         else:  # outcome unknown: presumed abort, told to the peer until it answers
             if answer is not None:
                 reason = f"unexpected answer to prepare: {answer.get('outcome')}"
@@ -576,6 +631,12 @@ def advance(me: Identity, transfer_id: int, transport: Transport = http_post,
     if transfer.state in ("committed", "aborted") and not transfer.delivered:
         deliver(me, transfer, peer, slug, transport)
     return transfer
+
+
+def _code(value) -> str:
+    """A peer's refusal code as this instance records it (letters and _ only)."""
+    return value if isinstance(value, str) and re.fullmatch(r"[a-z_]{1,40}", value) \
+        else "aborted"
 
 
 def deliver(me: Identity, transfer: FederatedTransfer, peer: Peer, slug: str,
@@ -624,14 +685,26 @@ def retry(me: Identity, *, older_than: timedelta = timedelta(minutes=2),
     session.commit()
     counts = dict.fromkeys(("resent", "aborted", "committed_here", "aborted_here",
                             "waiting", "unreachable"), 0)
+    counts["stuck"] = 0
     for transfer_id in outgoing:
-        was = session.get(FederatedTransfer, transfer_id).state
-        transfer = advance(me, transfer_id, transport, reprepare=False)
-        if was == "preparing":
+        try:
+            transfer = advance(me, transfer_id, transport, reprepare=False)
+        except Exception:  # noqa: BLE001 - one transfer must not stop the others
+            db.session.rollback()
+            log.exception("federation retry: outgoing transfer %s", transfer_id)
+            counts["stuck"] += 1
+            continue
+        if transfer.state == "aborted" and transfer.reason.startswith(
+                "no outcome known"):
             counts["aborted"] += 1
         counts["resent" if transfer.delivered else "unreachable"] += 1
     for transfer_id in holds:
-        counts[_resolve_hold(me, transfer_id, transport)] += 1
+        try:
+            counts[_resolve_hold(me, transfer_id, transport)] += 1
+        except Exception:  # noqa: BLE001 - e.g. the payee's account closed meanwhile
+            db.session.rollback()
+            log.exception("federation retry: held transfer %s", transfer_id)
+            counts["stuck"] += 1
     return counts
 
 

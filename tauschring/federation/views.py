@@ -46,6 +46,7 @@ bp = Blueprint("federation_machine", __name__)
 def _problem(status: int, code: str, detail: str) -> Response:
     body = {"type": "about:blank", "status": status, "code": code, "detail": detail,
             "title": {400: "Bad Request", 401: "Unauthorized", 409: "Conflict",
+                      422: "Unprocessable Content",
                       503: "Service Unavailable"}.get(status, "Error")}
     return Response(json.dumps(body), status=status, mimetype="application/problem+json")
 
@@ -65,6 +66,8 @@ def messages():
         answer = receive(me, payload)
     except ProtocolError as refusal:
         return _problem(refusal.status, refusal.code, refusal.detail)
+    except DomainError as refusal:  # e.g. text the ledger refuses: the peer hears why
+        return _problem(422, refusal.code, str(refusal))
     return Response(json.dumps(answer), status=200, mimetype="application/json")
 
 

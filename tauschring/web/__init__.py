@@ -67,8 +67,9 @@ def init_web(app: Flask) -> None:
     for blueprint in (feedback_bp, news_bp, events_bp, digest_bp, away_bp, documents_bp):
         app.register_blueprint(blueprint)
     from tauschring.federation.views import bp as federation_bp  # signed, between instances
+    from tauschring.federation.views import messages as federation_messages
     app.register_blueprint(federation_bp)
-    app.extensions["csrf"].exempt(federation_bp)
+    app.extensions["csrf"].exempt(federation_messages)  # the machine door only, not the form
     from tauschring.partners.views import bp as partners_bp  # partner rings
     app.register_blueprint(partners_bp)
     init_access(app)

@@ -25,3 +25,20 @@ def test_federation_commands_refuse_in_one_line(database_url, tmp_path, world):
     assert made.returncode == 0 and len(made.stdout.strip()) == 43
     assert (tmp_path / "keys" / "key.pem").stat().st_mode & 0o077 == 0
     assert run("peer", "list").stdout == ""
+    # One peer per remote ring and key: the other instance moving is set-url.
+    key = made.stdout.strip()
+    added = run("peer", "add", "--ring", "sonnenberg", "--url", "https://b.example",
+                "--remote-ring", "talheim", "--public-key", key, "--credit-line", "600")
+    assert added.returncode == 0, added.stderr
+    line = refused(run("peer", "add", "--ring", "sonnenberg", "--url", "https://neu.example",
+                       "--remote-ring", "talheim", "--public-key", key, "--credit-line", "600"))
+    assert "set-url" in line
+    moved = run("peer", "set-url", "--ring", "sonnenberg", "--remote-ring", "talheim",
+                "--url", "https://neu.example")
+    assert moved.returncode == 0 and "https://neu.example" in moved.stdout
+    listed = run("peer", "list").stdout
+    assert listed.count("talheim") == 1 and "https://neu.example" in listed
+    assert "b.example" not in listed
+    line = refused(run("peer", "set-url", "--ring", "sonnenberg", "--remote-ring", "nirgends",
+                       "--url", "https://x.example"))
+    assert "nirgends" in line

@@ -103,10 +103,11 @@ def test_a_hold_without_a_decision_asks_the_sender(pair):
 
 
 def prepare_message(pair, *, minutes=20, key=None, at=None, transfer="0" * 8 + "-0000-4000-8000-"
-                    + "0" * 12):
+                    + "0" * 12, to_key=None):
     me = pair.me if key is None else service.Identity(key, pair.me.url)
     return service.envelope(me, kind="prepare", from_ring="sonnenberg",
                             to_url="https://b.example", to_ring="talheim", now=at,
+                            to_key=to_key or pair.me.public_key,
                             body={"transfer": transfer, "payee": str(pair.bert_number),
                                   "payer": str(pair.anna_number), "minutes": minutes,
                                   "memo": ""})
@@ -179,6 +180,7 @@ def test_a_hold_counts_and_its_commit_books_even_past_a_limit_that_moved(world):
                                  credit_account_id=pair.bert.account_id, minutes=500))
     commit = service.envelope(pair.me, kind="commit", from_ring="sonnenberg",
                               to_url="https://b.example", to_ring="talheim",
+                              to_key=pair.me.public_key,
                               body={"transfer": held["message"]["body"]["transfer"]})
     assert service.receive(pair.me, commit)["message"]["body"]["outcome"] == "committed"
     assert pair.balance(pair.bert.account_id) == 1500
@@ -215,3 +217,17 @@ def test_the_same_idempotency_key_pays_once(pair):
     assert other.id != first.id and pair.balance(pair.bert.account_id) == 75
     assert service.reconcile(pair.me, transport=pair.transport) == []
     assert pair.audits_ok()
+
+
+def test_a_message_for_another_instance_is_refused_and_changes_nothing(pair):
+    """Signed by a real peer but meant for another instance's key (captured there
+    and replayed here): refused before anything is read or stored."""
+    from tauschring.federation.signing import public_text
+    elsewhere = public_text(Ed25519PrivateKey.generate())
+    before = ledger_state(pair)
+    with pytest.raises(service.ProtocolError) as refused:
+        service.receive(pair.me, prepare_message(pair, to_key=elsewhere))
+    assert (refused.value.status, refused.value.code) == (400, "wrong_recipient")
+    assert ledger_state(pair) == before
+    db.session.rollback()
+    assert db.session.query(ReceivedMessage).count() == 0

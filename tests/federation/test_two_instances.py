@@ -327,8 +327,8 @@ def test_fifty_transfers_with_each_side_killed_between_prepare_and_commit(instan
                          timeout=30).status_code == 401
     forger = service.Identity(Ed25519PrivateKey.generate(), a.base)
     forged = service.envelope(forger, kind="commit", from_ring="sonnenberg", to_url=b.base,
-                              to_ring="talheim", body={"transfer": commit["message"]["body"][
-                                  "transfer"]})
+                              to_ring="talheim", to_key=commit["message"]["to"]["key"],
+                              body={"transfer": commit["message"]["body"]["transfer"]})
     forged["message"]["from"]["key"] = b.query("SELECT public_key FROM federation_peers")[0][0]
     assert requests.post(b.base + service.MESSAGE_PATH, json=forged,
                          timeout=30).status_code == 401
