@@ -167,7 +167,7 @@ def view(exchange, *, with_events: bool = True) -> dict:
             if hasattr(exchange, name) and name != "events"}
     data |= _rings(actor, exchange)
     data["allowed_actions"] = exchanges.allowed_actions(actor, exchange)
-    data["blocked_by"] = exchanges.booking_blocker(db.session, exchange)
+    data["blocked_by"] = exchanges.booking_blocker(db.session, exchange, actor)
     other = {exchange.provider_id: exchange.recipient_id,
              exchange.recipient_id: exchange.provider_id}.get(actor.member_id)
     data["other_party_away_until"] = away_until(db.session, other) if other else None

@@ -604,10 +604,25 @@ def dispute_queue(actor: Actor) -> Select:
             .order_by(Exchange.updated_at))
 
 
-def booking_blocker(session: Session, exchange: Exchange) -> dict | None:
+def booking_blocker(session: Session, exchange: Exchange,
+                    viewer: Actor | None = None) -> dict | None:
     """Why confirming would be refused right now, for both sides to see: a
     member's limit in its own ring; across partner rings also the partnership
-    (not active) and its credit line."""
+    (not active) and its credit line. For a `viewer` of the other ring the
+    amounts of a member's limit are left out (a ring's balances stay its own),
+    and a clearing balance is for coordinators only."""
+    blocker = _blocker(session, exchange)
+    if blocker is None or viewer is None:
+        return blocker
+    if blocker["code"] in ("exceeds_min_balance", "exceeds_max_balance") and \
+            session.get(Member, blocker["member_id"]).ring_id != viewer.ring_id:
+        return {"code": blocker["code"], "member_id": blocker["member_id"]}
+    if blocker["code"] == "credit_line_exceeded" and not viewer.is_coordinator:
+        return {key: value for key, value in blocker.items() if key != "balance_after"}
+    return blocker
+
+
+def _blocker(session: Session, exchange: Exchange) -> dict | None:
     if exchange.state not in ("proposed", "disputed") or exchange.disputed_from == "booked":
         return None
     payer = session.get(Account, exchange.recipient.account_id)

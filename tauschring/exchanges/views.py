@@ -140,7 +140,7 @@ def detail(exchange_id: int):
     return render_template(
         "exchanges/detail.html", exchange=exchange,
         actions=exchanges.allowed_actions(actor, exchange),
-        blocker=exchanges.booking_blocker(db.session, exchange),
+        blocker=exchanges.booking_blocker(db.session, exchange, actor),
         forms={"empty": EmptyForm(), "decline": ReasonForm(prefix="decline"),
                "dispute": ReasonForm(prefix="dispute"), "message": MessageForm(),
                "resolve": ResolveForm()})

@@ -287,6 +287,9 @@ def test_the_credit_line_refuses_and_nothing_moves(http, scene):
     second = propose(http, scene.tokens["bernd"], scene.bernd, scene.anna, minutes=51)
     shown = http.get(f"/api/v1/exchanges/{second['id']}", token=scene.tokens["anna"]).json()
     assert shown["blocked_by"]["code"] == "credit_line_exceeded"
+    # A member is told the line, not the rings' clearing balance (coordinators only).
+    assert "balance_after" not in shown["blocked_by"]
+    assert shown["blocked_by"]["credit_line"] == shown["blocked_by"]["limit"]
     before = snapshots(scene.a, scene.b)
     refused = http.post(f"/api/v1/exchanges/{second['id']}/confirm",
                         token=scene.tokens["anna"])
@@ -322,6 +325,10 @@ def test_a_members_own_limit_refuses_in_its_own_ring(http, scene):
     exchange = propose(http, scene.tokens["anna"], scene.bea, scene.anna, minutes=60)
     seen = http.get(f"/api/v1/exchanges/{exchange['id']}", token=scene.tokens["bea"]).json()
     assert seen["blocked_by"]["code"] == "exceeds_max_balance"
+    assert seen["blocked_by"]["balance_after"] == 60  # Bea's own ring: her own balance
+    # Anna in the partner ring learns why, not Bea's balance or limit.
+    across = http.get(f"/api/v1/exchanges/{exchange['id']}", token=scene.tokens["anna"]).json()
+    assert across["blocked_by"] == {"code": "exceeds_max_balance", "member_id": scene.bea.id}
     before = snapshots(scene.a, scene.b)
     refused = http.post(f"/api/v1/exchanges/{exchange['id']}/confirm",
                         token=scene.tokens["bea"])
