@@ -301,6 +301,22 @@ def reactivate(session: Session, actor: Actor, member_id: int) -> Member:
     return _moved(session, actor, member, "reactivate")
 
 
+def _check_no_transfer_under_way(session: Session, account_id: int) -> None:
+    """A payment with a ring on another instance that is under way holds the
+    account: its other half was promised and must still be booked."""
+    from tauschring.federation.models import FederatedTransfer
+    from tauschring.ledger.models import Account
+
+    # Locked first: a prepare of the other instance waits, then finds it closed.
+    session.execute(select(Account.id).where(Account.id == account_id).with_for_update())
+    if session.scalar(select(FederatedTransfer.id).where(
+            FederatedTransfer.account_id == account_id,
+            FederatedTransfer.state.in_(("preparing", "prepared"))).limit(1)) is not None:
+        raise Conflict(_l("A payment with a partner ring on another instance is under way "
+                          "on this account; the member can leave once it is booked."),
+                       code="federation_transfer_under_way")
+
+
 def leave(session: Session, actor: Actor, member_id: int, reason: str = "") -> Member:
     """The member leaves. The last person on an account settles its balance
     against the association account and the account closes; the history stays.
@@ -313,6 +329,7 @@ def leave(session: Session, actor: Actor, member_id: int, reason: str = "") -> M
     member.left_on = utcnow().date()
     settled = 0
     if not others:
+        _check_no_transfer_under_way(session, member.account_id)
         account = session.get(Account, member.account_id)
         if account.status == "open" and account.balance != 0:
             bank = association_account(session, actor.ring_id)

@@ -231,3 +231,26 @@ def test_a_message_for_another_instance_is_refused_and_changes_nothing(pair):
     assert ledger_state(pair) == before
     db.session.rollback()
     assert db.session.query(ReceivedMessage).count() == 0
+
+
+def test_a_payee_with_a_hold_cannot_leave_until_it_is_booked(pair, world):
+    """The hold is a promise: Bert's account stays open until the commit came."""
+    from tauschring.db import atomic
+    from tauschring.errors import Conflict
+    from tauschring.members import service as members
+
+    kurt = world.coordinator(pair.b, "Kurt")
+    held = prepare_message(pair, minutes=60)
+    assert service.receive(pair.me, held)["message"]["body"]["outcome"] == "prepared"
+    with pytest.raises(Conflict) as refused:
+        atomic(members.leave, kurt.actor, pair.bert.id, "zieht weg")
+    assert refused.value.code == "federation_transfer_under_way"
+    commit = service.envelope(pair.me, kind="commit", from_ring="sonnenberg",
+                              to_url="https://b.example", to_ring="talheim",
+                              to_key=pair.me.public_key,
+                              body={"transfer": held["message"]["body"]["transfer"]})
+    assert service.receive(pair.me, commit)["message"]["body"]["outcome"] == "committed"
+    assert pair.balance(pair.bert.account_id) == 60
+    atomic(members.leave, kurt.actor, pair.bert.id, "zieht weg")
+    assert pair.balance(pair.bert.account_id) == 0  # settled with the association
+    assert pair.audits_ok()
