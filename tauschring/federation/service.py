@@ -196,7 +196,7 @@ def set_peer_url(session: Session, *, ring_slug: str, remote_ring: str, url: str
     ring = session.scalars(select(Ring).where(Ring.slug == ring_slug)).first()
     found = ring and session.scalars(select(Peer).where(
         Peer.ring_id == ring.id, Peer.remote_ring == (remote_ring or "").strip())
-        .with_for_update()).all()
+        .with_for_update().execution_options(populate_existing=True)).all()
     if not found:
         raise NotFound(f"ring {ring_slug!r} has no peer {remote_ring!r}", code="peer_not_found")
     try:
@@ -353,7 +353,9 @@ def _transfer(session: Session, peer: Peer, direction: str, transfer_uuid: str,
         FederatedTransfer.peer_id == peer.id, FederatedTransfer.direction == direction,
         FederatedTransfer.uuid == transfer_uuid)
     if lock:
-        statement = statement.with_for_update()
+        # populate_existing: the session keeps objects across commits
+        # (expire_on_commit=False); a locked row must be read as it is now.
+        statement = statement.with_for_update().execution_options(populate_existing=True)
     return session.scalars(statement).first()
 
 
@@ -367,7 +369,8 @@ def _held(session: Session, state: str, direction: str, **where) -> int:
 
 def _lock(session: Session, *account_ids: int) -> dict[int, Account]:
     accounts = session.scalars(select(Account).where(Account.id.in_(account_ids))
-                               .order_by(Account.id).with_for_update()).all()
+                               .order_by(Account.id).with_for_update()
+                               .execution_options(populate_existing=True)).all()
     return {account.id: account for account in accounts}
 
 
@@ -551,7 +554,8 @@ def _decide(session: Session, transfer_id: int, commit: bool, reason: str = "",
     the transfer marked 'committed' — or it is marked 'aborted'. Only a
     'preparing' transfer is decided; whoever decides first wins."""
     transfer = session.scalars(select(FederatedTransfer).where(
-        FederatedTransfer.id == transfer_id).with_for_update()).one()
+        FederatedTransfer.id == transfer_id).with_for_update()
+        .execution_options(populate_existing=True)).one()
     if transfer.state != "preparing":
         return transfer
     if commit:
@@ -652,7 +656,8 @@ def deliver(me: Identity, transfer: FederatedTransfer, peer: Peer, slug: str,
         return False
 
     def mark(session: Session) -> None:
-        row = session.get(FederatedTransfer, transfer.id, with_for_update=True)
+        row = session.get(FederatedTransfer, transfer.id, with_for_update=True,
+                          populate_existing=True)
         row.delivered, row.updated_at = True, utcnow()
 
     atomic(mark)

@@ -82,7 +82,8 @@ def set_credit_line(session: Session, partnership: Partnership, credit_line: int
     """Both clearing accounts take the new bound (a lower one may leave a balance
     outside it: nothing new may then be booked in that direction)."""
     for account_id in (partnership.a_account_id, partnership.b_account_id):
-        account = session.get(Account, account_id, with_for_update=True)
+        account = session.get(Account, account_id, with_for_update=True,
+                              populate_existing=True)
         account.min_balance, account.max_balance = -credit_line, credit_line
     partnership.credit_line = credit_line
     session.flush()

@@ -254,3 +254,42 @@ def test_a_payee_with_a_hold_cannot_leave_until_it_is_booked(pair, world):
     atomic(members.leave, kurt.actor, pair.bert.id, "zieht weg")
     assert pair.balance(pair.bert.account_id) == 0  # settled with the association
     assert pair.audits_ok()
+
+
+def test_a_commit_arriving_while_the_receiver_asks_for_the_outcome_books_once(pair, app):
+    """The receiver's retry asks the sender about a hold (status); meanwhile the
+    sender's resent commit arrives and books it. The retry must see the hold as
+    it is now, not as it read it before asking, and book nothing more."""
+    import threading
+
+    from sqlalchemy import select
+
+    from tauschring.federation.models import FederatedTransfer
+
+    pair.broken.add("commit")
+    sent = pay(pair, 5)
+    assert (sent.state, sent.delivered) == ("committed", False)
+    pair.broken.clear()
+    db.session.rollback()
+    hold = db.session.scalar(select(FederatedTransfer.id).where(
+        FederatedTransfer.direction == "in"))
+
+    def commit_meanwhile():  # the sender's retry, on a connection of its own
+        with app.app_context():
+            try:
+                service.retry(pair.me, older_than=timedelta(0), transport=pair.transport)
+            finally:
+                db.session.remove()
+
+    def transport(url, payload):
+        if payload["message"]["kind"] == "status":
+            worker = threading.Thread(target=commit_meanwhile)
+            worker.start()
+            worker.join(60)
+        return pair.transport(url, payload)
+
+    assert service._resolve_hold(pair.me, hold, transport) == "waiting"
+    assert pair.balance(pair.bert.account_id) == 5
+    assert pair.balance(pair.clearing_b) == -5
+    assert pair.audits_ok()
+    assert service.reconcile(pair.me, transport=pair.transport) == []
