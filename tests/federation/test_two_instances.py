@@ -302,7 +302,13 @@ def test_fifty_transfers_with_each_side_killed_between_prepare_and_commit(instan
                         "m.account_id = a.id WHERE m.id = :id", id=a.member.id)[0][0]
     balance_b = b.query("SELECT a.balance FROM accounts a JOIN members m ON "
                         "m.account_id = a.id WHERE m.id = :id", id=b.member.id)[0][0]
-    assert (balance_a, balance_b) == (-booked, booked)
+    assert (balance_a, balance_b) == (-booked, booked), {
+        instance.name: (instance.query(
+            "SELECT uuid, direction, state, minutes, transfer_id, delivered, reason "
+            "FROM federation_transfers ORDER BY id"), instance.query(
+            "SELECT t.id, t.minutes, t.debit_account_id, t.credit_account_id, t.memo, "
+            "t.override_reason FROM transfers t ORDER BY t.id"))
+        for instance in (a, b)}
     for instance in (a, b):
         assert not instance.query("SELECT id FROM federation_transfers WHERE delivered = :no "
                                   "AND direction = 'out'", no=False)
