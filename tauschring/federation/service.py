@@ -57,6 +57,7 @@ from tauschring.i18n import Hours, _l
 from tauschring.ledger import service as ledger
 from tauschring.ledger.models import Account
 from tauschring.office.numbers import member_by_number, number_of
+from tauschring.partners.clearing import open_clearing_account
 from tauschring.rings.models import Ring
 
 VERSION = 1
@@ -152,13 +153,8 @@ def parse_stamp(text) -> datetime:
 
 # --- peers ----------------------------------------------------------------
 
-def add_peer(session: Session, *, ring_slug: str, url: str, remote_ring: str,
-             public_key: str, credit_line: int) -> Peer:
-    """A ring of another instance that the local ring trades with, with its
-    clearing account (limits -credit_line .. +credit_line)."""
-    ring = session.scalars(select(Ring).where(Ring.slug == ring_slug)).first()
-    if ring is None:
-        raise NotFound(_l("Ring %(id)s does not exist.", id=ring_slug), code="ring_not_found")
+def _peer_url(url: str) -> str:
+    """The other instance's address, as `peer add` and `peer set-url` take it."""
     try:
         url = checked_base_url(url)
     except ValueError as error:
@@ -166,6 +162,17 @@ def add_peer(session: Session, *, ring_slug: str, url: str, remote_ring: str,
     if not url:
         raise Invalid("--url must be an address like \"https://tausch.example.org\"",
                       code="url_invalid", field="url")
+    return url
+
+
+def add_peer(session: Session, *, ring_slug: str, url: str, remote_ring: str,
+             public_key: str, credit_line: int) -> Peer:
+    """A ring of another instance that the local ring trades with, with its
+    clearing account (limits -credit_line .. +credit_line)."""
+    ring = session.scalars(select(Ring).where(Ring.slug == ring_slug)).first()
+    if ring is None:
+        raise NotFound(_l("Ring %(id)s does not exist.", id=ring_slug), code="ring_not_found")
+    url = _peer_url(url)
     try:
         public_key = checked_public_key(public_key)
     except ValueError as error:
@@ -182,8 +189,7 @@ def add_peer(session: Session, *, ring_slug: str, url: str, remote_ring: str,
                                           Peer.public_key == public_key)).first():
         raise Invalid(f"ring {ring_slug!r} has this peer already (a new address: "
                       "tauschring federation peer set-url)", code="peer_exists", field="url")
-    account = ledger.open_account(session, ring_id=ring.id, kind="clearing")
-    account.min_balance, account.max_balance = -credit_line, credit_line
+    account = open_clearing_account(session, ring.id, credit_line)
     peer = Peer(ring_id=ring.id, url=url, remote_ring=remote_ring, public_key=public_key,
                 credit_line=credit_line, account_id=account.id)
     session.add(peer)
@@ -199,13 +205,7 @@ def set_peer_url(session: Session, *, ring_slug: str, remote_ring: str, url: str
         .with_for_update().execution_options(populate_existing=True)).all()
     if not found:
         raise NotFound(f"ring {ring_slug!r} has no peer {remote_ring!r}", code="peer_not_found")
-    try:
-        url = checked_base_url(url)
-    except ValueError as error:
-        raise Invalid(f"--url {error}", code="url_invalid", field="url") from None
-    if not url:
-        raise Invalid("--url must be an address like \"https://tausch.example.org\"",
-                      code="url_invalid", field="url")
+    url = _peer_url(url)
     for peer in found:
         peer.url = url
     session.flush()

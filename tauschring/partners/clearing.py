@@ -66,16 +66,20 @@ def active_partnership(session: Session, ring_id: int, other_ring_id: int) -> Pa
     return found
 
 
+def open_clearing_account(session: Session, ring_id: int, credit_line: int) -> Account:
+    """A ring's clearing account for one partner (of this instance or another),
+    its own limits the credit line either way."""
+    account = ledger.open_account(session, ring_id=ring_id, kind="clearing")
+    account.min_balance, account.max_balance = -credit_line, credit_line
+    session.flush()
+    return account
+
+
 def open_clearing_accounts(session: Session, ring_a_id: int, ring_b_id: int,
                            credit_line: int) -> tuple[Account, Account]:
     """One clearing account in each ring for the other, bounded by the credit line."""
-    made = []
-    for ring_id in (ring_a_id, ring_b_id):
-        account = ledger.open_account(session, ring_id=ring_id, kind="clearing")
-        account.min_balance, account.max_balance = -credit_line, credit_line
-        made.append(account)
-    session.flush()
-    return made[0], made[1]
+    return (open_clearing_account(session, ring_a_id, credit_line),
+            open_clearing_account(session, ring_b_id, credit_line))
 
 
 def set_credit_line(session: Session, partnership: Partnership, credit_line: int) -> None:
