@@ -43,17 +43,12 @@ class MarketFilter(FlaskForm):
     district = StringField(_l("District or postcode"))
 
 
-class PartnerMarketFilter(FlaskForm):
-    """The partner market's filters (a GET form, like the market's)."""
+class PartnerMarketFilter(MarketFilter):
+    """The partner market's filters: the market's words and kind, and the
+    partner ring instead of category and district."""
 
-    class Meta:
-        csrf = False
-
-    q = SearchField(_l("Search words"))
-    kind = SelectField(_l("Offers or requests"),
-                       choices=[choice("", _l("Offers and requests")),
-                                choice("offer", _l("Offers only")),
-                                choice("request", _l("Requests only"))])
+    category = None
+    district = None
     ring = SelectField(_l("Partner ring"))
 
 
