@@ -18,7 +18,9 @@ cookie, logged in as the demo ring's members in turn) then take turns:
             dashboard, the exchanges, a member's profile, a search in the market
             (/market?q=...), over and over, reading each page for a moment
             (--think: a random pause, exponential, 0.5 s on average) before the
-            next click: 16 members browsing at once, a busy market evening;
+            next click, and arriving each after such a pause, not all at the
+            round's first instant: 16 members browsing at once, a busy market
+            evening;
   flat out  the same walk without pauses: how many pages the server can give.
 
 The three alternate for --rounds rounds of --duration seconds each, so the load
@@ -157,6 +159,10 @@ def client_process(number: int, threads: int, base: str, demo: dict, plan: list,
     def run(session, offset: int, kind: str, until: float, round_: int) -> None:
         mine, n, errors = [], offset, 0
         pause = random.Random(offset * 1000 + round_)
+        if kind == "browse":
+            # Members arrive each in their own time, not all at the round's first
+            # instant: the same pause as between pages comes before the first.
+            time.sleep(min(pause.expovariate(1 / think), 5 * think))
         while True:
             steps = [("healthz", "/healthz")] if kind == "healthz" else walk(n, demo)
             for page, path in steps:

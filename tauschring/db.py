@@ -7,6 +7,7 @@ commit, roll back and are retried after a serialization failure.
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -103,10 +104,15 @@ def tune_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        if connection.get_execution_options().get(WRITE):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
-            connection.exec_driver_sql("BEGIN")
+        # On the driver's connection: every transaction starts here, and SQLAlchemy's
+        # statement execution would cost more than SQLite's BEGIN does.
+        statement = "BEGIN IMMEDIATE" if connection.get_execution_options().get(WRITE) \
+            else "BEGIN"
+        try:
+            connection.connection.driver_connection.execute(statement)
+        except sqlite3.Error as exc:  # as SQLAlchemy says it, so `atomic` retries a busy one
+            raise DBAPIError.instance(statement, None, exc, sqlite3.Error,
+                                      dialect=connection.dialect) from exc
 
 
 class RetryTransaction(Exception):
@@ -140,8 +146,12 @@ def writer_queue(bind: Engine):
     """SQLite: the lock this process's writers of the database queue on."""
     if bind.dialect.name != "sqlite":
         return contextlib.nullcontext()
-    with _queues_lock:
-        return _queues.setdefault(str(bind.url), threading.RLock())
+    queue = bind.__dict__.get("_tauschring_writer_queue")  # rendering the URL costs
+    if queue is None:
+        with _queues_lock:
+            queue = _queues.setdefault(str(bind.url), threading.RLock())
+        bind.__dict__["_tauschring_writer_queue"] = queue
+    return queue
 
 
 def _run(session: Session, fn, args, kwargs):

@@ -138,7 +138,7 @@ def book(session: Session, *, ring_id: int, debit_account_id: int, credit_accoun
     if isinstance(outcome, DomainError):
         raise outcome
     _forget_loaded(session, ring_id, debit_account_id, credit_account_id)
-    transfer = Transfer(**outcome)
+    transfer = _written(outcome)
     make_transient_to_detached(transfer)
     session.add(transfer)
     return transfer
@@ -159,7 +159,18 @@ def book_now(*, ring_id: int, debit_account_id: int, credit_account_id: int, min
         minutes=minutes, memo=memo, booked_by_id=booked_by_id, exchange_id=exchange_id,
         reverses_id=reverses_id, override_reason=override_reason)
     queue = booking_queue(ring_id, engine)
-    return Transfer(**queue.submit(request))
+    return _written(queue.submit(request))
+
+
+def _written(fields: dict) -> Transfer:
+    """The Transfer of a row just written, its fields set as a load sets them: the
+    constructor would record each one as a change, which costs more than the SQL."""
+    transfer = _new_transfer()
+    transfer.__dict__.update(fields)
+    return transfer
+
+
+_new_transfer = Transfer.__mapper__.class_manager.new_instance
 
 
 def check_limits(session, debit, debit_after: int, credit, credit_after: int,
