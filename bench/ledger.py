@@ -591,14 +591,17 @@ def measure_rings(bench: Bench, writers: int, duration: float) -> dict:
             5000 + i, duration))
         proc.start()
         procs.append(proc)
+    watch = RingWatch(bench.url)
     try:
         for _ in range(writers):
             ready.get(timeout=300)
         begin = time.time() + 0.2
         for _ in range(writers):
             start.put(begin)
+        watch.start(begin, duration)
         outcomes = [results.get(timeout=duration + 300) for _ in range(writers)]
     finally:
+        watch.stop()
         for proc in procs:
             proc.join(timeout=30)
             if proc.is_alive():
@@ -608,7 +611,59 @@ def measure_rings(bench: Bench, writers: int, duration: float) -> dict:
         raise RuntimeError(f"a ring writer failed: {failed[0]}")
     total = sum(n for _, n in outcomes)
     return {"writers": writers, "bookings": total, "seconds": duration,
-            "per_second": total / duration, "latencies": []}
+            "per_second": total / duration, "latencies": [], **watch.figures()}
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, all) CPU seconds of the whole machine so far, from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]]
+    tick = os.sysconf("SC_CLK_TCK")
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields) - idle) / tick, sum(fields) / tick
+
+
+class RingWatch:
+    """While the ring writers run: how busy the machine's CPUs are, and whether any
+    writer waits for a lock (pg_stat_activity, sampled every 5 ms). Rings share no
+    locks, so none should; the cores are then what bounds the rate."""
+
+    def __init__(self, url: str):
+        self.url, self.samples, self.lock_waits, self.waiting = url, 0, 0, 0
+        self.cpu: list[tuple[float, float]] = []
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self, begin: float, duration: float) -> None:
+        self._thread = threading.Thread(target=self._run, args=(begin, duration), daemon=True)
+        self._thread.start()
+
+    def _run(self, begin: float, duration: float) -> None:
+        import psycopg
+        with psycopg.connect(plain_pg_url(self.url), autocommit=True) as conn:
+            time.sleep(max(0.0, begin - time.time()))
+            self.cpu.append(machine_cpu())
+            while time.time() < begin + duration and not self._done.is_set():
+                waiting = conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'").fetchone()[0]
+                self.samples += 1
+                self.waiting += waiting
+                self.lock_waits += waiting > 0
+                time.sleep(0.005)
+            self.cpu.append(machine_cpu())
+
+    def stop(self) -> None:
+        self._done.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    def figures(self) -> dict:
+        if len(self.cpu) < 2:
+            return {}
+        (busy0, all0), (busy1, all1) = self.cpu
+        return {"lock_samples": self.samples, "lock_waits": self.lock_waits,
+                "machine_busy": (busy1 - busy0) / max(all1 - all0, 1e-9),
+                "machine_cpu_seconds": busy1 - busy0}
 
 
 def login(base: str, bench: Bench) -> str:
@@ -981,6 +1036,11 @@ def run_engine(engine: str, url: str, workdir: Path, args) -> dict:
                     total["rounds"].append(figure["per_second"])
                     total["per_second"] = total["bookings"] / total["seconds"]
                     total["latencies"] += figure["latencies"]
+                    for name in ("lock_samples", "lock_waits", "machine_cpu_seconds"):
+                        if name in figure:
+                            total[name] = total.get(name, 0) + figure[name]
+                    if "machine_busy" in figure:
+                        total.setdefault("machine_busy_rounds", []).append(figure["machine_busy"])
                     if "server_cpu" in figure:
                         total["server_cpu"] = total.get("server_cpu", 0.0) + figure["server_cpu"]
                         total["requests"] = total.get("requests", 0) + figure["requests"]
@@ -1091,6 +1151,17 @@ def print_report(all_results: list[dict], args, meta: dict) -> None:
             print(f"{res['engine']:<11}(server CPU per request: /healthz "
                   f"{cpu['healthz/8']:.2f} ms, POST /transfers {cpu['http/8']:.2f} ms; "
                   f"ratio {cpu['healthz/8'] / cpu['http/8']:.2f}, independent of the load)")
+        for key in ("rings/1", f"rings/{MANY_RINGS}"):
+            fig = runs.get(key, {})
+            if fig.get("machine_busy_rounds") and fig.get("bookings"):
+                busy = sum(fig["machine_busy_rounds"]) / len(fig["machine_busy_rounds"])
+                per = 1000 * fig["machine_cpu_seconds"] / fig["bookings"]
+                ceiling = os.cpu_count() / (per / 1000)
+                print(f"{res['engine']:<11}({key}: the machine's {os.cpu_count()} CPUs "
+                      f"{100 * busy:.0f}% busy, {per:.2f} ms of CPU per booking (writers, "
+                      f"database and all): at most {ceiling:.0f}/s on this machine; a writer "
+                      f"waiting for a lock in {fig['lock_waits']} of {fig['lock_samples']} "
+                      f"samples)")
         if "service_ring_audit_ok" in res:
             print(f"{res['engine']:<11}(audit of the service ring afterwards: "
                   f"{res['service_ring_transfers']} transfers, "

@@ -26,10 +26,13 @@ _DIGITS = re.compile(r"[0-9]+")
 
 
 def page_of(session: Session, statement: Select, *, page: int, per_page: int,
-            scalars: bool = True) -> dict:
+            scalars: bool = True, total: int | None = None) -> dict:
     """Page `page` (from 1) of `statement`'s rows, `per_page` of them, and how
-    many rows there are in all; model objects, or rows with scalars=False."""
-    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    many rows there are in all (counted, unless the caller knows: `total`);
+    model objects, or rows with scalars=False."""
+    if total is None:
+        total = session.scalar(select(func.count()).select_from(
+            statement.order_by(None).subquery()))
     window = statement.limit(per_page).offset((page - 1) * per_page)
     rows = session.scalars(window).all() if scalars else session.execute(window).all()
     return {"items": rows, "page": page, "per_page": per_page, "total": total}

@@ -311,6 +311,11 @@ def current_talents(actor_ring_id: int, *, kind: str | None = None,
 
 # --- the partner market: the partner rings' talents published to partners ----------
 
+def has_partners(session: Session, actor: Actor) -> bool:
+    """Whether the actor's ring trades with partner rings now."""
+    return bool(active_partner_ids(session, actor.ring_id))
+
+
 def partner_rings(session: Session, actor: Actor) -> list[Ring]:
     """The rings the actor's ring trades with now (active partnerships), by name."""
     ids = active_partner_ids(session, actor.ring_id)

@@ -34,7 +34,7 @@ from tauschring.market.forms import (
     choice,
     no_nul,
 )
-from tauschring.market.models import Category
+from tauschring.market.models import Category, Talent
 from tauschring.members.models import Member
 from tauschring.members.service import visible_profile
 from tauschring.office.numbers import number_of, numbers_of
@@ -110,13 +110,17 @@ def index():
                         formdata=None)
     form.category.choices = [choice("", _("All categories"))] + [
         choice(str(c.id), category_name(c)) for c in all_categories]
-    page = page_of(db.session, service.current_talents(
-        actor.ring_id, category_id=selected.id if selected else None, **filters),
-        page=page_number(request.args.get("page"), MAX_PAGE), per_page=PER_PAGE)
-    counts = _counts_by_category(actor.ring_id, filters)
+    # The search is built once: the page and the categories' counts both come from
+    # it, and the counts give the page's total (no count of its own).
+    listed = service.current_talents(actor.ring_id, **filters)
+    counts = _counts_by_category(listed)
+    page = page_of(db.session, listed if selected is None else
+                   listed.where(Talent.category_id == selected.id),
+                   page=page_number(request.args.get("page"), MAX_PAGE), per_page=PER_PAGE,
+                   total=counts.get(selected.id, 0) if selected else sum(counts.values()))
     return render_template(
         "market/index.html", form=form, page=page, counts=counts, total=sum(counts.values()),
-        has_partners=bool(service.partner_rings(db.session, actor)),
+        has_partners=service.has_partners(db.session, actor),
         categories=[c for c in all_categories if counts.get(c.id) or c == selected
                     or (c.active and not any(filters.values()))],
         selected=selected, owner=owner, districts=_districts(actor.ring_id),
@@ -125,9 +129,9 @@ def index():
         filtered=any(filters.values()) or selected is not None)
 
 
-def _counts_by_category(ring_id: int, filters: dict) -> dict[int, int]:
-    """How many current talents each category holds, under the other filters."""
-    listed = service.current_talents(ring_id, **filters).order_by(None).subquery()
+def _counts_by_category(listed) -> dict[int, int]:
+    """How many of the talents listed each category holds (None: no category)."""
+    listed = listed.order_by(None).subquery()
     rows = db.session.execute(select(listed.c.category_id, func.count())
                               .group_by(listed.c.category_id))
     return {category_id: count for category_id, count in rows}

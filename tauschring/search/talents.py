@@ -54,7 +54,7 @@ class _Words(ColumnElement):
 
     def __init__(self, q: str):
         self.words = query_words(q)
-        self.stems = [stems(word)[0] if stems(word) else word for word in self.words]
+        self.stems = [next(iter(stems(word)), word) for word in self.words]
         # PostgreSQL: each word as a prefix query and as written; SQLite: its stem.
         self.prefixes = [literal(word + ":*") for word in self.words]
         self.plain = [literal(word) for word in self.words]
