@@ -34,7 +34,7 @@ class Settings:
     max_transfer_minutes: int = 1_000_000
     server_host: str = "127.0.0.1"
     server_port: int = 5000
-    server_threads: int = 8
+    server_threads: int = 4  # more only take turns for the one Python (bench/pages.py)
     # Where the service is reached ("https://tausch.example.org"); links in mails
     # are built from it alone. Empty: not configured (see tauschring.app).
     base_url: str = ""

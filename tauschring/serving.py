@@ -22,7 +22,7 @@ import click
 from flask import Flask
 
 WORKERS_NEED = ("--workers above 1 needs PostgreSQL: SQLite takes one writer at a time, so "
-                "more processes would only queue on its file; raise --threads instead")
+                "more processes would only queue on its file")
 WORKERS_POSIX = "--workers above 1 needs gunicorn, which runs on POSIX systems only"
 
 

@@ -340,7 +340,7 @@ def categories():
     elif form.errors:
         status = 422
     listed = service.categories(db.session, actor.ring_id, include_inactive=True)
-    counts = _counts_by_category(actor.ring_id, {})
+    counts = _counts_by_category(service.current_talents(actor.ring_id))
     return render_template("market/categories.html", form=form, categories=listed,
                            counts=counts), status
 
