@@ -17,7 +17,7 @@ cluster started with `scripts/pg-throwaway start DIR --durable`, fsync on):
              transaction per booking;
   healthz,   8 clients (requests.Session each) GETting /healthz, then POSTing
   http       /api/v1/transfers with a coordinator's bearer token, against
-             the same `tauschring serve` subprocess (waitress, 8 threads;
+             the same `tauschring serve` subprocess (waitress, its default threads;
              --http-workers N: gunicorn); p99 latency and server CPU per request;
   rings      (PostgreSQL) book_now from 1 writer process on one ring, then 8
              processes on 8 rings;

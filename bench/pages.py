@@ -4,7 +4,7 @@
 
     .venv/bin/python bench/pages.py [--quick] [--engines sqlite,postgresql]
                                     [--clients 16] [--think S] [--duration S]
-                                    [--rounds N] [--queries] [--json FILE]
+                                    [--rounds N] [--queries] [--workers N] [--json FILE]
 
 For each engine: a fresh database filled by `tauschring demo` (the demo ring:
 members, talents, exchanges, bookings), served by `tauschring serve` (waitress,
@@ -30,6 +30,10 @@ as a share of /healthz's, the machine (CPUs) and the load average before and
 after. Goal (issue 13): p99 of the pages < 100 ms with 16 clients browsing:
 PASS/FAIL. (Flat out, 16 clients always waiting for the next page, the latency
 is 16 / the rate by Little's law: a measure of capacity, not of the goal.)
+
+--workers N serves PostgreSQL with `tauschring serve --workers N` (gunicorn
+processes, as a busy instance on several cores runs); SQLite is always served
+by one process.
 
 --queries also counts the SQL statements each page sends (in-process, through
 the app's test client) to find pages whose queries grow with the data (N+1),
@@ -110,9 +114,11 @@ def fill_demo(url: str, workdir: Path) -> dict:
 
 
 @contextmanager
-def serve(url: str, workdir: Path):
-    """A real `tauschring serve` subprocess; yields its base URL and pid once /healthz answers."""
-    with serving(workdir, environment(url)) as (base, proc):
+def serve(url: str, workdir: Path, workers: int = 1):
+    """A real `tauschring serve` subprocess (`--workers N`: N gunicorn processes, PostgreSQL);
+    yields its base URL and pid once /healthz answers."""
+    extra = ["--workers", str(workers)] if workers > 1 else []
+    with serving(workdir, environment(url), extra) as (base, proc):
         yield base, proc.pid
 
 
@@ -198,12 +204,20 @@ def client_process(number: int, threads: int, base: str, demo: dict, plan: list,
 
 
 def cpu_seconds(pid: int) -> float | None:
-    """The CPU time (user + system) a process has used so far (Linux)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
-        return None
+    """The CPU time (user + system) a process and its children (gunicorn's workers)
+    have used so far (Linux)."""
+    total, found = 0.0, False
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if entry.name == str(pid) or fields[1] == str(pid):  # fields[1]: the parent's pid
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            found = True
+    return total if found else None
 
 
 def sample_cpu(pid: int, moments: list[tuple[float, float]], found: list) -> None:
@@ -350,7 +364,8 @@ def run_engine(engine: str, workroot: Path, args, cluster_box: list) -> dict:
             if page in PAGES:
                 log(f"{engine}: {page}: {found['queries']} SQL statements (HTTP "
                     f"{found['status']}), {found['cpu_ms']:.2f} ms CPU in-process")
-    with serve(url, workdir) as (base, pid):
+    workers = args.workers if engine == "postgresql" else 1
+    with serve(url, workdir, workers) as (base, pid):
         log(f"{engine}: {args.clients} clients, {args.rounds} rounds of {args.duration:.0f} s "
             "(healthz, browse, flat out)")
         figures.update(measure(base, pid, demo, args.clients, args.rounds, args.duration,
@@ -370,7 +385,8 @@ def print_report(results: dict, args, meta: dict) -> None:
           f"{' '.join(f'{x:.1f}' for x in meta['load'])}, after: "
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(f"  {args.clients} clients (4 processes of threads, keep-alive) on the same machine, "
-          "`tauschring serve` (waitress, default threads)")
+          "`tauschring serve` (waitress, default threads"
+          + (f"; PostgreSQL: --workers {args.workers}, gunicorn)" if args.workers > 1 else ")"))
     print(f"  {args.rounds} rounds of {args.duration:.0f} s of healthz, browse (a pause of "
           f"{args.think:.1f} s on average after each page) and flat out (no pause), in turn")
     print()
@@ -448,6 +464,8 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, help="rounds of healthz and pages (default 3)")
     parser.add_argument("--queries", action="store_true",
                         help="also count the SQL statements of each page")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="PostgreSQL: serve --workers N (gunicorn processes); SQLite: one")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = parser.parse_args(argv)
     args.duration = args.duration or (5.0 if args.quick else 10.0)
