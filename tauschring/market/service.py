@@ -288,13 +288,14 @@ def _listed(today: date) -> Select:
 def current_talents(actor_ring_id: int, *, kind: str | None = None,
                     category_id: int | None = None, q: str | None = None,
                     district: str | None = None, member_id: int | None = None,
-                    today: date | None = None) -> Select:
+                    today: date | None = None, session: Session | None = None) -> Select:
     """Active, unexpired talents of active members, newest first.
 
     `q`: every word matches title or description in German (tauschring/search:
     stems, compound words, misspellings), the best matches first; `district`
     matches the member's district or postcode. Talents of members who are away
-    are left out.
+    are left out. `session`: the search may read before the query
+    (`tauschring.search.talents.search`); the pages and the API pass theirs.
     """
     statement = _listed(today or utcnow().date()).where(Talent.ring_id == actor_ring_id)
     if kind:
@@ -306,7 +307,7 @@ def current_talents(actor_ring_id: int, *, kind: str | None = None,
     if district and district.strip():
         statement = statement.where(or_(contains(Member.district, district.strip()),
                                         contains(Member.postcode, district.strip())))
-    return talent_search.search(statement, q)
+    return talent_search.search(statement, q, session)
 
 
 # --- the partner market: the partner rings' talents published to partners ----------
@@ -348,7 +349,7 @@ def partner_talents(session: Session, actor: Actor, *, kind: str | None = None,
             select(Category.id).where(Category.slug == category)))
     if member_id:
         statement = statement.where(Talent.member_id == member_id)
-    return talent_search.search(statement, q)
+    return talent_search.search(statement, q, session)
 
 
 def get_partner_talent(session: Session, actor: Actor, talent_id: int) -> Talent:

@@ -46,19 +46,29 @@ def _fts_phrase(stem: str) -> str:
 class _Words(ColumnElement):
     """The words of a search as bound values: a search's SQL is compiled once per
     number of words and then taken from SQLAlchemy's cache (the values travel
-    as parameters), not compiled anew for every search."""
+    as parameters), not compiled anew for every search.
+
+    `alike` (SQLite): the index words spelt like each word's stem, chosen before the
+    query (`near_spellings`); each word's FTS5 query then names them, and SQLite
+    never calls back into Python while it runs. Without it, the query looks them
+    up itself through `tauschring_similar`."""
 
     inherit_cache = True
-    _traverse_internals = [(name, InternalTraversal.dp_clauseelement_list) for name in
-                           ("prefixes", "plain", "phrases", "near", "together")]
+    _traverse_internals = [
+        *((name, InternalTraversal.dp_clauseelement_list) for name in
+          ("prefixes", "plain", "phrases", "near", "together")),
+        ("resolved", InternalTraversal.dp_boolean)]
 
-    def __init__(self, q: str):
+    def __init__(self, q: str, alike: list[list[str]] | None = None):
         self.words = query_words(q)
         self.stems = [next(iter(stems(word)), word) for word in self.words]
+        self.resolved = alike is not None
         # PostgreSQL: each word as a prefix query and as written; SQLite: its stem.
         self.prefixes = [literal(word + ":*") for word in self.words]
         self.plain = [literal(word) for word in self.words]
-        self.phrases = [literal(_fts_phrase(stem)) for stem in self.stems]
+        self.phrases = [literal(_fts_phrase(stem) + "".join(
+            f' OR "{term}"' for term in (alike[index] if alike else ())))
+            for index, stem in enumerate(self.stems)]
         self.near = [literal(stem) for stem in self.stems]
         self.together = [literal(" | ".join(word + ":*" for word in self.words)),
                          literal(" ".join(self.words))]
@@ -78,17 +88,34 @@ class TalentRelevance(_Words):
     inherit_cache = True
 
 
-def search(statement: Select, q: str | None) -> Select:
+def search(statement: Select, q: str | None, session: Session | None = None) -> Select:
     """`statement` (talents) narrowed to those matching every word of `q`, the best
     first. No search (empty `q`): unchanged. A search without any word ("%",
-    "?!"): finds nothing."""
+    "?!"): finds nothing. With a `session` on SQLite the near spellings are chosen
+    before the query (one read of the index's words), the same as without."""
     if not (q or "").strip():
         return statement
-    element = TalentMatches(q)
-    if not element.words:
+    words = query_words(q)
+    if not words:
         return statement.where(false())
-    return statement.where(element).order_by(None).order_by(
-        TalentRelevance(q).desc(), Talent.created_at.desc(), Talent.id.desc())
+    alike = near_spellings(session, [next(iter(stems(w)), w) for w in words]) \
+        if session is not None and session.get_bind().dialect.name == "sqlite" else None
+    return statement.where(TalentMatches(q, alike)).order_by(None).order_by(
+        TalentRelevance(q, alike).desc(), Talent.created_at.desc(), Talent.id.desc())
+
+
+def near_spellings(session: Session, word_stems: list[str]) -> list[list[str]]:
+    """SQLite: for each stem, the index words spelt like it (`_similar`), as the
+    query's `tauschring_similar` would find them. The candidates come in one row:
+    row by row, every step would let the server's other threads in first."""
+    shortest = min(len(stem) for stem in word_stems)
+    longest = max(len(stem) for stem in word_stems)
+    found = session.execute(text(
+        "SELECT group_concat(term, ' ') FROM talent_search_vocab "
+        "WHERE length(term) BETWEEN :shortest AND :longest"),
+        {"shortest": shortest - 2, "longest": longest + 2}).scalar()
+    terms = (found or "").split()
+    return [[term for term in terms if _similar(term, stem)] for stem in word_stems]
 
 
 # --- PostgreSQL ---------------------------------------------------------------------
@@ -138,11 +165,17 @@ def _sqlite_word_query(element, index: int, compiler, **kw) -> str:
     return f"({exact} || coalesce(' OR ' || {alike}, ''))"
 
 
+def _sqlite_word(element, index: int, compiler, **kw) -> str:
+    if element.resolved:  # the near spellings are in the phrase already
+        return compiler.process(element.phrases[index], **kw)
+    return _sqlite_word_query(element, index, compiler, **kw)
+
+
 @compiles(TalentMatches, "sqlite")
 def _sqlite_matches(element, compiler, **kw):
     talent_id = compiler.process(Talent.__table__.c.id, **kw)
     clauses = [f"{talent_id} IN (SELECT rowid FROM talent_search WHERE talent_search MATCH "
-               f"{_sqlite_word_query(element, i, compiler, **kw)})"
+               f"{_sqlite_word(element, i, compiler, **kw)})"
                for i in range(len(element.words))]
     return "(" + " AND ".join(clauses) + ")"
 
@@ -150,7 +183,7 @@ def _sqlite_matches(element, compiler, **kw):
 @compiles(TalentRelevance, "sqlite")
 def _sqlite_relevance(element, compiler, **kw):
     talent_id = compiler.process(Talent.__table__.c.id, **kw)
-    words = " OR ".join(f"({_sqlite_word_query(element, i, compiler, **kw)})"
+    words = " OR ".join(f"({_sqlite_word(element, i, compiler, **kw)})"
                         for i in range(len(element.words)))
     # bm25 is lower for better matches: negated, so that higher is better here too.
     return (f"coalesce((SELECT -bm25(talent_search, {TITLE_WEIGHT}, 1.0) FROM talent_search "
