@@ -60,7 +60,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.serving import serving  # noqa: E402
+from bench.serving import process_cpu_seconds, serving  # noqa: E402
 
 FAST_ARGON2 = (1, 256)          # password hashing cost for the bench's own members
 PASSWORD = "bench password 123"
@@ -504,23 +504,6 @@ def http_worker(bench: Bench, base: str, token: str):
         finally:
             session.close()
     return worker
-
-
-def server_cpu_seconds(pid: int) -> float:
-    """CPU time of the server process and its children (gunicorn's workers), from /proc:
-    what a request costs the server, whatever else the machine runs."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if entry.name == str(pid) or fields[1] == str(pid):  # fields[1]: the parent's pid
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
 
 
 def healthz_worker(base: str):
@@ -997,9 +980,9 @@ def run_engine(engine: str, url: str, workdir: Path, args) -> dict:
                 """measure(), and the server's CPU per request (ms, approximate: the
                 warm-up and the last requests in flight count too)."""
                 def run(writers, seconds):
-                    before = server_cpu_seconds(bench.server_pid)
+                    before = process_cpu_seconds(bench.server_pid) or 0.0
                     figure = measure(writers, seconds, make_worker())
-                    used = server_cpu_seconds(bench.server_pid) - before
+                    used = (process_cpu_seconds(bench.server_pid) or 0.0) - before
                     figure["server_cpu"] = used
                     figure["requests"] = figure["bookings"] + writers * (WARMUP_STEPS + 1)
                     return figure

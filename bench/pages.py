@@ -66,7 +66,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.serving import serving, tauschring_command  # noqa: E402
+from bench.serving import process_cpu_seconds, serving, tauschring_command  # noqa: E402
 
 PASSWORD = "tauschen123"               # the demo ring's (tauschring/demo.py)
 PAGES = ("market", "dashboard", "exchanges", "profile", "search")
@@ -203,30 +203,13 @@ def client_process(number: int, threads: int, base: str, demo: dict, plan: list,
     results.put(samples)
 
 
-def cpu_seconds(pid: int) -> float | None:
-    """The CPU time (user + system) a process and its children (gunicorn's workers)
-    have used so far (Linux)."""
-    total, found = 0.0, False
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if entry.name == str(pid) or fields[1] == str(pid):  # fields[1]: the parent's pid
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-            found = True
-    return total if found else None
-
-
 def sample_cpu(pid: int, moments: list[tuple[float, float]], found: list) -> None:
     """The server's CPU time at the start and end of every round."""
     for start, end in moments:
         time.sleep(max(0.0, start - time.time()))
-        before = cpu_seconds(pid)
+        before = process_cpu_seconds(pid)
         time.sleep(max(0.0, end - time.time()))
-        after = cpu_seconds(pid)
+        after = process_cpu_seconds(pid)
         found.append(None if before is None or after is None else after - before)
 
 
