@@ -113,6 +113,14 @@ def prepare_message(pair, *, minutes=20, key=None, at=None, transfer="0" * 8 + "
                                   "memo": ""})
 
 
+def commit_message(pair, held):
+    """The commit of the transfer a prepare (answered `held`) held."""
+    return service.envelope(pair.me, kind="commit", from_ring="sonnenberg",
+                            to_url="https://b.example", to_ring="talheim",
+                            to_key=pair.me.public_key,
+                            body={"transfer": held["message"]["body"]["transfer"]})
+
+
 def test_a_repeated_message_gets_the_same_answer_and_changes_nothing(pair):
     message = prepare_message(pair)
     first = service.receive(pair.me, json.loads(json.dumps(message)))
@@ -178,10 +186,7 @@ def test_a_hold_counts_and_its_commit_books_even_past_a_limit_that_moved(world):
     carla = world.member(pair.b, "Carla")
     atomic(lambda s: ledger.book(s, ring_id=pair.b.id, debit_account_id=carla.account_id,
                                  credit_account_id=pair.bert.account_id, minutes=500))
-    commit = service.envelope(pair.me, kind="commit", from_ring="sonnenberg",
-                              to_url="https://b.example", to_ring="talheim",
-                              to_key=pair.me.public_key,
-                              body={"transfer": held["message"]["body"]["transfer"]})
+    commit = commit_message(pair, held)
     assert service.receive(pair.me, commit)["message"]["body"]["outcome"] == "committed"
     assert pair.balance(pair.bert.account_id) == 1500
     booked = db.session.query(Transfer).filter(Transfer.minutes == 1000).one()
@@ -245,10 +250,7 @@ def test_a_payee_with_a_hold_cannot_leave_until_it_is_booked(pair, world):
     with pytest.raises(Conflict) as refused:
         atomic(members.leave, kurt.actor, pair.bert.id, "zieht weg")
     assert refused.value.code == "federation_transfer_under_way"
-    commit = service.envelope(pair.me, kind="commit", from_ring="sonnenberg",
-                              to_url="https://b.example", to_ring="talheim",
-                              to_key=pair.me.public_key,
-                              body={"transfer": held["message"]["body"]["transfer"]})
+    commit = commit_message(pair, held)
     assert service.receive(pair.me, commit)["message"]["body"]["outcome"] == "committed"
     assert pair.balance(pair.bert.account_id) == 60
     atomic(members.leave, kurt.actor, pair.bert.id, "zieht weg")
