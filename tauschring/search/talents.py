@@ -59,9 +59,9 @@ class _Words(ColumnElement):
           ("prefixes", "plain", "phrases", "near", "together")),
         ("resolved", InternalTraversal.dp_boolean)]
 
-    def __init__(self, q: str, alike: list[list[str]] | None = None):
-        self.words = query_words(q)
-        self.stems = [next(iter(stems(word)), word) for word in self.words]
+    def __init__(self, words: list[str], word_stems: list[str],
+                 alike: list[list[str]] | None = None):
+        self.words, self.stems = words, word_stems
         self.resolved = alike is not None
         # PostgreSQL: each word as a prefix query and as written; SQLite: its stem.
         self.prefixes = [literal(word + ":*") for word in self.words]
@@ -75,14 +75,14 @@ class _Words(ColumnElement):
 
 
 class TalentMatches(_Words):
-    """True for a talent every word of `q` matches (see the module's docstring)."""
+    """True for a talent every word matches (see the module's docstring)."""
 
     type = Boolean()
     inherit_cache = True
 
 
 class TalentRelevance(_Words):
-    """How well a talent matches `q`: the higher, the better."""
+    """How well a talent matches the words: the higher, the better."""
 
     type = Float()
     inherit_cache = True
@@ -98,10 +98,12 @@ def search(statement: Select, q: str | None, session: Session | None = None) -> 
     words = query_words(q)
     if not words:
         return statement.where(false())
-    alike = near_spellings(session, [next(iter(stems(w)), w) for w in words]) \
+    word_stems = [next(iter(stems(word)), word) for word in words]
+    alike = near_spellings(session, word_stems) \
         if session is not None and session.get_bind().dialect.name == "sqlite" else None
-    return statement.where(TalentMatches(q, alike)).order_by(None).order_by(
-        TalentRelevance(q, alike).desc(), Talent.created_at.desc(), Talent.id.desc())
+    return statement.where(TalentMatches(words, word_stems, alike)).order_by(None).order_by(
+        TalentRelevance(words, word_stems, alike).desc(), Talent.created_at.desc(),
+        Talent.id.desc())
 
 
 def near_spellings(session: Session, word_stems: list[str]) -> list[list[str]]:
