@@ -179,6 +179,27 @@ def _run(session: Session, fn, args, kwargs):
     raise AssertionError("unreachable")
 
 
+@contextlib.contextmanager
+def driver_cursor(connection):
+    """A cursor of the driver under `connection`, for the hottest statements, whose
+    SQLAlchemy execution would cost more than the database's own work. Its errors
+    are raised as SQLAlchemy raises them (a lost connection is dropped from the
+    pool), so `atomic` and the booking queue retry what is retryable."""
+    dialect = connection.dialect
+    driver = connection.connection.driver_connection
+    cursor = driver.cursor()
+    try:
+        yield driver, cursor
+    except dialect.loaded_dbapi.Error as exc:
+        lost = dialect.is_disconnect(exc, driver, cursor)
+        if lost:
+            connection.invalidate(exc)
+        raise DBAPIError.instance(None, None, exc, dialect.loaded_dbapi.Error,
+                                  connection_invalidated=lost, dialect=dialect) from exc
+    finally:
+        cursor.close()
+
+
 def is_retryable(exc: DBAPIError) -> bool:
     code = getattr(exc.orig, "sqlstate", None)
     if code in ("40001", "40P01"):  # serialization failure, deadlock detected

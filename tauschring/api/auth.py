@@ -48,7 +48,7 @@ def identify_caller() -> None:
     g.api_member = g.api_language = None
     if "Authorization" in request.headers:
         token = bearer_token()
-        member = member_for_token(db.session, token) if token else None
+        member = member_for_token(db.session(), token) if token else None
         if member is None:
             raise Unauthenticated(_l("The bearer token is missing, unknown, expired or "
                                      "revoked."), code="token_invalid")

@@ -7,13 +7,14 @@ import secrets
 from datetime import UTC, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, func, select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from tauschring.auth.models import ApiToken, LoginFailure
 from tauschring.auth.sessions import digest as _digest
 from tauschring.auth.sessions import start_session
-from tauschring.db import utcnow
+from tauschring.db import driver_cursor, utcnow
 from tauschring.errors import Throttled
 from tauschring.i18n import _l
 from tauschring.members.models import Member
@@ -91,22 +92,55 @@ def issue_token(session: Session, *, email: str, password: str,
     return token, member
 
 
-# One query for token and member, built once: it runs before every API request. The
-# member's ring is loaded when something asks for it, not joined into every request.
-_TOKEN_MEMBER = (select(Member, ApiToken.expires_at)
-                 .join(ApiToken, ApiToken.member_id == Member.id)
-                 .where(ApiToken.token_hash == bindparam("digest"))
-                 .options(lazyload(Member.ring)))
+# Before every API request, so read through the driver: SQLAlchemy's execution and
+# the ORM's load cost more than the query (bench/ledger.py, HTTP bookings).
+_MEMBER_FIELDS = [(prop.key, prop.columns[0]) for prop in Member.__mapper__.column_attrs]
+_TOKEN_SQL = ("SELECT t.expires_at, " + ", ".join(f"m.{c.name}" for _, c in _MEMBER_FIELDS)
+              + " FROM api_tokens t JOIN members m ON m.id = t.member_id"
+              " WHERE t.token_hash = {p}")
+_new_member = Member.__mapper__.class_manager.new_instance
+_readers: dict[str, list] = {}  # per dialect: each column's conversion of what the driver gives
 
 
 def member_for_token(session: Session, token: str) -> Member | None:
-    row = session.execute(_TOKEN_MEMBER, {"digest": _digest(token)}).first()
-    if row is None or _aware(row.expires_at) <= utcnow():
+    """The token's member, loaded into `session`; None if the token is unknown or
+    expired, or the member has left."""
+    bind = session.get_bind()
+    dialect = bind.dialect
+    sql = _TOKEN_SQL.format(p="?" if dialect.name == "sqlite" else "%s")
+    if dialect.name == "sqlite" and not session.in_transaction():
+        # One statement, no BEGIN and ROLLBACK around it: a request that reads
+        # nothing else (a booking: the queue writes) touches the session no more.
+        with bind.connect() as connection, driver_cursor(connection) as (_, cursor):
+            row = cursor.execute(sql, (_digest(token),)).fetchone()
+    else:
+        with driver_cursor(session.connection()) as (_, cursor):
+            row = cursor.execute(sql, (_digest(token),)).fetchone()
+    if row is None:
         return None
-    member = row.Member
-    if member.status == "left":
+    expires_at, *values = _read(dialect, row)
+    if expires_at <= utcnow():
         return None
+    fields = {key: value for (key, _), value in zip(_MEMBER_FIELDS, values, strict=True)}
+    if fields["status"] == "left":
+        return None
+    member = session.identity_map.get(identity_key(Member, fields["id"]))
+    if member is None:
+        member = _new_member()  # as a load builds it: no field recorded as changed
+        member.__dict__.update(fields)
+        make_transient_to_detached(member)
+        session.add(member)
     return member
+
+
+def _read(dialect, row) -> list:
+    readers = _readers.get(dialect.name)
+    if readers is None:
+        columns = [ApiToken.__table__.c.expires_at, *(c for _, c in _MEMBER_FIELDS)]
+        readers = _readers[dialect.name] = [
+            c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
+    return [value if read is None else read(value)
+            for read, value in zip(readers, row, strict=True)]
 
 
 def revoke_token(session: Session, token: str) -> None:

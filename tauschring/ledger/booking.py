@@ -32,7 +32,7 @@ from sqlalchemy import bindparam, event, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from tauschring.db import MAX_ATTEMPTS, WRITE, is_retryable, writer_queue
+from tauschring.db import MAX_ATTEMPTS, WRITE, driver_cursor, is_retryable, writer_queue
 from tauschring.errors import DomainError, Invalid
 from tauschring.i18n import _l
 from tauschring.ledger.chain import transfer_hash
@@ -113,20 +113,8 @@ def book_many(connection: Connection, ring_id: int, requests: list[Request],
     unless `commit` (the queue's own transaction; PostgreSQL: the COMMIT goes in
     the writes' round trip).
     """
-    dialect = connection.dialect
-    driver = connection.connection.driver_connection
-    cursor = driver.cursor()
-    try:
+    with driver_cursor(connection) as (driver, cursor):
         return _book_many(connection, driver, cursor, ring_id, requests, rules, commit)
-    except dialect.loaded_dbapi.Error as exc:
-        # As SQLAlchemy would say it, so `atomic` and the queue retry what is retryable.
-        lost = dialect.is_disconnect(exc, driver, cursor)
-        if lost:
-            connection.invalidate(exc)
-        raise DBAPIError.instance(None, None, exc, dialect.loaded_dbapi.Error,
-                                  connection_invalidated=lost, dialect=dialect) from exc
-    finally:
-        cursor.close()
 
 
 def _book_many(connection, driver, cursor, ring_id, requests, rules, commit):

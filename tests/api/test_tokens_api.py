@@ -4,6 +4,7 @@ guess, throttled after repeated failures, revoked at once."""
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 
 def log_in(scene, email, password):
@@ -92,3 +93,32 @@ def test_a_member_who_left_loses_its_tokens(scene, problem):
     scene.sql("UPDATE members SET status = 'left' WHERE id = :id", id=person.id)
     problem(scene.http.get("/api/v1/me", token=token), 401)
     problem(log_in(scene, person.email, person.password), 401)
+
+
+def test_the_member_a_token_names_is_loaded_whole_and_unchanged(scene):
+    """The token's member is read through the driver (it runs before every request):
+    it must be the member as stored, every field, with nothing marked as changed."""
+    from sqlalchemy.orm import Session
+
+    from tauschring.auth.service import member_for_token
+    from tauschring.db import db
+    from tauschring.members.models import Member
+
+    person = scene.new_member("Greta")
+    token = scene.token(person)
+    fields = [prop.key for prop in Member.__mapper__.column_attrs]
+    with scene.app.app_context():
+        session = db.session()
+        member = member_for_token(session, token)
+        state = sa.inspect(member)
+        assert member in session and state.persistent
+        assert not state.modified and not session.dirty
+        assert not state.unloaded & set(fields)  # no field left for a second query
+        with Session(db.engine) as other:
+            stored = other.get(Member, person.id)
+            assert {f: getattr(member, f) for f in fields} == \
+                {f: getattr(stored, f) for f in fields}
+        assert member.ring.id == stored.ring_id  # relations still load on demand
+        assert member_for_token(session, token) is member
+        assert member_for_token(session, token + "x") is None
+        db.session.remove()
