@@ -101,7 +101,7 @@ def ring_life(session: Session, ring_id: int, *, now: datetime) -> tuple[list, l
 def digest_for(session: Session, member: Member, *, now: datetime,
                life: tuple[list, list] | None = None) -> Digest:
     """`life`: the ring's news and events (ring_life), if already read."""
-    talents = session.scalars(current_talents(member.ring_id, today=now.date())
+    talents = session.scalars(current_talents(session, member.ring_id, today=now.date())
                               .where(Talent.created_at >= now - WEEK,
                                      Talent.member_id != member.id)
                               .limit(2 * MOST_TALENTS)).all()

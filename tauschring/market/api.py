@@ -196,8 +196,8 @@ def list_talents(args):
                       field="ring")
     category = args.get("category")
     statement = market.current_talents(
-        actor.ring_id, kind=args.get("kind"), q=args.get("q"), district=args.get("district"),
-        member_id=args.get("member_id"), session=db.session,
+        db.session, actor.ring_id, kind=args.get("kind"), q=args.get("q"),
+        district=args.get("district"), member_id=args.get("member_id"),
         category_id=_category_id(actor.ring_id, category) if category is not None else None)
     page = page_of(db.session, statement, page=args["page"], per_page=args["per_page"])
     page["items"] = [view(t) for t in page["items"]]

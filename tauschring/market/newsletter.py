@@ -49,7 +49,7 @@ def newsletter_sections(session: Session, ring: Ring, today: date | None = None
     (alphabetical by title); categories without any are left out."""
     reader = Actor(ring_id=ring.id, member_id=None, role="member")
     sections: dict[int, Section] = {}
-    for talent in session.scalars(current_talents(ring.id, today=today)):
+    for talent in session.scalars(current_talents(session, ring.id, today=today)):
         section = sections.setdefault(talent.category_id, Section(talent.category))
         profile = visible_profile(talent.member, reader)
         contacts = {name: profile[name] for name in PRINTED_CONTACTS if profile.get(name)}

@@ -285,17 +285,17 @@ def _listed(today: date) -> Select:
             .order_by(Talent.created_at.desc(), Talent.id.desc()))
 
 
-def current_talents(actor_ring_id: int, *, kind: str | None = None,
+def current_talents(session: Session, actor_ring_id: int, *, kind: str | None = None,
                     category_id: int | None = None, q: str | None = None,
                     district: str | None = None, member_id: int | None = None,
-                    today: date | None = None, session: Session | None = None) -> Select:
+                    today: date | None = None) -> Select:
     """Active, unexpired talents of active members, newest first.
 
     `q`: every word matches title or description in German (tauschring/search:
     stems, compound words, misspellings), the best matches first; `district`
     matches the member's district or postcode. Talents of members who are away
-    are left out. `session`: the search may read before the query
-    (`tauschring.search.talents.search`); the pages and the API pass theirs.
+    are left out. The search may read before the query (SQLite: the index's
+    words spelt like a misspelt one, `tauschring.search.talents.search`).
     """
     statement = _listed(today or utcnow().date()).where(Talent.ring_id == actor_ring_id)
     if kind:

@@ -112,7 +112,7 @@ def index():
         choice(str(c.id), category_name(c)) for c in all_categories]
     # The search is built once: the page and the categories' counts both come from
     # it, and the counts give the page's total (no count of its own).
-    listed = service.current_talents(actor.ring_id, session=db.session, **filters)
+    listed = service.current_talents(db.session, actor.ring_id, **filters)
     counts = _counts_by_category(listed)
     page = page_of(db.session, listed if selected is None else
                    listed.where(Talent.category_id == selected.id),
@@ -340,7 +340,7 @@ def categories():
     elif form.errors:
         status = 422
     listed = service.categories(db.session, actor.ring_id, include_inactive=True)
-    counts = _counts_by_category(service.current_talents(actor.ring_id))
+    counts = _counts_by_category(service.current_talents(db.session, actor.ring_id))
     return render_template("market/categories.html", form=form, categories=listed,
                            counts=counts), status
 

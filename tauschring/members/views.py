@@ -215,7 +215,8 @@ def profile(member_id: int):
     actor = current_actor()
     member = service.get_member(db.session, actor.ring_id, member_id)  # NotFound: 404
     shown = service.visible_profile(member, actor)
-    talents = db.session.scalars(current_talents(actor.ring_id, member_id=member.id)).all()
+    talents = db.session.scalars(
+        current_talents(db.session, actor.ring_id, member_id=member.id)).all()
     may_edit = member.id == actor.member_id or actor.is_coordinator
     people = service.household(db.session, member) if may_edit else []
     return render_template(

@@ -359,8 +359,8 @@ def region_talents(session: Session, region: Region, *, q: str | None = None,
         raise Invalid(_l("Please choose offer or request."), code="kind_invalid", field="kind")
     items = []
     for coverage in rings_of(session, region):
-        statement = market.current_talents(coverage.ring_id, kind=kind or None, q=q,
-                                            session=session).where(
+        statement = market.current_talents(session, coverage.ring_id, kind=kind or None,
+                                            q=q).where(
             Talent.visibility == "region")
         for talent in session.scalars(statement):
             items.append((talent, coverage))

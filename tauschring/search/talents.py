@@ -8,9 +8,9 @@ plus the title's word similarity.
 
 SQLite: an FTS5 index (`talent_search`, made by migration 0007; Unicode
 tokenizer without diacritics) of the talents' stemmed words, kept current
-here whenever a talent is written; a misspelt word is matched through the
-index's vocabulary (`talent_search_vocab`) by similarity; ranked by bm25
-(title ten times the description).
+here whenever a talent is written; for a misspelt word, the index's words
+spelt like it (`talent_search_vocab`, by similarity) are read before the query
+and named in it; ranked by bm25 (title ten times the description).
 
 Each word of a query must match (as itself, a longer word it begins, or a
 near spelling); the talents that match best come first.
@@ -18,12 +18,10 @@ near spelling); the talents that match best come first.
 
 from __future__ import annotations
 
-import sqlite3
 from difflib import SequenceMatcher
 from functools import lru_cache
 
 from sqlalchemy import ColumnElement, Float, Select, event, false, literal, text
-from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -49,27 +47,22 @@ class _Words(ColumnElement):
     as parameters), not compiled anew for every search.
 
     `alike` (SQLite): the index words spelt like each word's stem, chosen before the
-    query (`near_spellings`); each word's FTS5 query then names them, and SQLite
-    never calls back into Python while it runs. Without it, the query looks them
-    up itself through `tauschring_similar`."""
+    query (`near_spellings`); each word's FTS5 query names them, so SQLite never
+    calls back into Python while it runs."""
 
     inherit_cache = True
-    _traverse_internals = [
-        *((name, InternalTraversal.dp_clauseelement_list) for name in
-          ("prefixes", "plain", "phrases", "near", "together")),
-        ("resolved", InternalTraversal.dp_boolean)]
+    _traverse_internals = [(name, InternalTraversal.dp_clauseelement_list) for name in
+                           ("prefixes", "plain", "phrases", "together")]
 
     def __init__(self, words: list[str], word_stems: list[str],
-                 alike: list[list[str]] | None = None):
+                 alike: list[list[str]] | None):
         self.words, self.stems = words, word_stems
-        self.resolved = alike is not None
         # PostgreSQL: each word as a prefix query and as written; SQLite: its stem.
         self.prefixes = [literal(word + ":*") for word in self.words]
         self.plain = [literal(word) for word in self.words]
         self.phrases = [literal(_fts_phrase(stem) + "".join(
             f' OR "{term}"' for term in (alike[index] if alike else ())))
             for index, stem in enumerate(self.stems)]
-        self.near = [literal(stem) for stem in self.stems]
         self.together = [literal(" | ".join(word + ":*" for word in self.words)),
                          literal(" ".join(self.words))]
 
@@ -88,11 +81,10 @@ class TalentRelevance(_Words):
     inherit_cache = True
 
 
-def search(statement: Select, q: str | None, session: Session | None = None) -> Select:
+def search(statement: Select, q: str | None, session: Session) -> Select:
     """`statement` (talents) narrowed to those matching every word of `q`, the best
     first. No search (empty `q`): unchanged. A search without any word ("%",
-    "?!"): finds nothing. With a `session` on SQLite the near spellings are chosen
-    before the query (one read of the index's words), the same as without."""
+    "?!"): finds nothing. On SQLite the near spellings are read first (`session`)."""
     if not (q or "").strip():
         return statement
     words = query_words(q)
@@ -100,16 +92,16 @@ def search(statement: Select, q: str | None, session: Session | None = None) -> 
         return statement.where(false())
     word_stems = [next(iter(stems(word)), word) for word in words]
     alike = near_spellings(session, word_stems) \
-        if session is not None and session.get_bind().dialect.name == "sqlite" else None
+        if session.get_bind().dialect.name == "sqlite" else None
     return statement.where(TalentMatches(words, word_stems, alike)).order_by(None).order_by(
         TalentRelevance(words, word_stems, alike).desc(), Talent.created_at.desc(),
         Talent.id.desc())
 
 
 def near_spellings(session: Session, word_stems: list[str]) -> list[list[str]]:
-    """SQLite: for each stem, the index words spelt like it (`_similar`), as the
-    query's `tauschring_similar` would find them. The candidates come in one row:
-    row by row, every step would let the server's other threads in first."""
+    """SQLite: for each stem, the index words spelt like it (`_similar`). The
+    candidates come in one row: row by row, every step would let the server's
+    other threads in first."""
     shortest = min(len(stem) for stem in word_stems)
     longest = max(len(stem) for stem in word_stems)
     found = session.execute(text(
@@ -156,28 +148,11 @@ def _pg_relevance(element, compiler, **kw):
 
 # --- SQLite -------------------------------------------------------------------------
 
-def _sqlite_word_query(element, index: int, compiler, **kw) -> str:
-    """The FTS5 query for one word: its stem as a prefix, OR index words spelt alike."""
-    exact = compiler.process(element.phrases[index], **kw)
-    near = compiler.process(element.near[index], **kw)
-    # The length first: the similarity (Python) runs only for words it could accept.
-    alike = ("(SELECT group_concat('\"' || term || '\"', ' OR ') FROM talent_search_vocab "
-             f"WHERE length(term) BETWEEN length({near}) - 2 AND length({near}) + 2 "
-             f"AND tauschring_similar(term, {near}))")
-    return f"({exact} || coalesce(' OR ' || {alike}, ''))"
-
-
-def _sqlite_word(element, index: int, compiler, **kw) -> str:
-    if element.resolved:  # the near spellings are in the phrase already
-        return compiler.process(element.phrases[index], **kw)
-    return _sqlite_word_query(element, index, compiler, **kw)
-
-
 @compiles(TalentMatches, "sqlite")
 def _sqlite_matches(element, compiler, **kw):
     talent_id = compiler.process(Talent.__table__.c.id, **kw)
     clauses = [f"{talent_id} IN (SELECT rowid FROM talent_search WHERE talent_search MATCH "
-               f"{_sqlite_word(element, i, compiler, **kw)})"
+               f"{compiler.process(element.phrases[i], **kw)})"
                for i in range(len(element.words))]
     return "(" + " AND ".join(clauses) + ")"
 
@@ -185,26 +160,21 @@ def _sqlite_matches(element, compiler, **kw):
 @compiles(TalentRelevance, "sqlite")
 def _sqlite_relevance(element, compiler, **kw):
     talent_id = compiler.process(Talent.__table__.c.id, **kw)
-    words = " OR ".join(f"({_sqlite_word(element, i, compiler, **kw)})"
-                        for i in range(len(element.words)))
+    # One FTS5 query, any word: '(' || word 1 || ') OR (' || word 2 || ')' ...
+    words = " || ') OR (' || ".join(compiler.process(element.phrases[i], **kw)
+                                    for i in range(len(element.words)))
     # bm25 is lower for better matches: negated, so that higher is better here too.
     return (f"coalesce((SELECT -bm25(talent_search, {TITLE_WEIGHT}, 1.0) FROM talent_search "
-            f"WHERE talent_search MATCH {words} AND rowid = {talent_id}), 0)")
+            f"WHERE talent_search MATCH ('(' || {words} || ')') AND rowid = {talent_id}), 0)")
 
 
-# SQLite calls this for every index word a search looks at: the same pairs
-# come back search after search, so the answers are kept (bounded).
+# Asked for every index word of about the right length, search after search:
+# the same pairs come back, so the answers are kept (bounded).
 @lru_cache(maxsize=65536)
 def _similar(term, stem) -> bool:
     if not isinstance(term, str) or not isinstance(stem, str) or abs(len(term) - len(stem)) > 2:
         return False
     return SequenceMatcher(None, term, stem).ratio() >= SQLITE_SIMILARITY
-
-
-@event.listens_for(Engine, "connect")
-def _register_similarity(dbapi_connection, _record):
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        dbapi_connection.create_function("tauschring_similar", 2, _similar, deterministic=True)
 
 
 # --- keeping SQLite's index current -------------------------------------------------

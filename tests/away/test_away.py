@@ -55,9 +55,10 @@ def test_away_ends_by_itself_after_the_last_day(life):
     db.session.rollback()
     today = utcnow().date()
     assert [t.title for t in db.session.scalars(
-        market.current_talents(life.ring.id, today=today))] == []
+        market.current_talents(db.session, life.ring.id, today=today))] == []
     assert [t.title for t in db.session.scalars(
-        market.current_talents(life.ring.id, today=today + timedelta(days=1)))] == ["Vorlesen"]
+        market.current_talents(db.session, life.ring.id,
+                               today=today + timedelta(days=1)))] == ["Vorlesen"]
 
 
 def test_the_page_sets_away_and_the_proposer_is_told(life):
