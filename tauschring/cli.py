@@ -309,7 +309,7 @@ def serve(host, port, threads, workers):
     host = host or settings.server_host
     port = port or settings.server_port
     from tauschring.app import freeze_startup_objects, serve_at
-    from tauschring.logs import log_requests_to
+    from tauschring.logs import log_requests_to, summarise_queue_warnings
     from tauschring.mail.sender import MailWorker, settings_of
 
     links = serve_at(app, host, port)  # without [server] base_url: this address
@@ -335,6 +335,7 @@ def serve(host, port, threads, workers):
         raise click.ClickException(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     log_requests_to(sys.stdout, settings.server_log_format)
+    summarise_queue_warnings()
     MailWorker(app).start()
     from tauschring.federation.worker import FederationWorker
     FederationWorker(app).start()  # `federation retry` every minute

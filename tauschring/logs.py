@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 import time
 from datetime import UTC, datetime
 from urllib.parse import quote
@@ -143,3 +144,36 @@ def log_requests_to(stream, log_format: str = "text") -> None:
     access_log.addHandler(handler)
     access_log.setLevel(logging.INFO)
     access_log.propagate = False
+
+
+class QueueDepthSummary(logging.Filter):
+    """waitress warns "Task queue depth is N" for every request that finds all its
+    threads busy: on a busy evening, hundreds of lines a second, each written while
+    the requests wait. One line a minute tells the operator the same: the deepest
+    queue since the last line, and how many requests had to wait."""
+
+    def __init__(self, every: float = 60.0, clock=time.monotonic):
+        super().__init__()
+        self.every, self.clock = every, clock
+        self._lock = threading.Lock()
+        self._last = None
+        self._deepest = self._waited = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        depth = record.args[0] if isinstance(record.args, tuple) and record.args else 0
+        with self._lock:
+            self._deepest, self._waited = max(self._deepest, depth), self._waited + 1
+            now = self.clock()
+            if self._last is not None and now - self._last < self.every:
+                return False
+            record.msg = "Task queue depth is %d (the deepest; %d request(s) waited for a thread)"
+            record.args = (self._deepest, self._waited)
+            self._last, self._deepest, self._waited = now, 0, 0
+        return True
+
+
+def summarise_queue_warnings() -> None:
+    """`tauschring serve` (waitress): waitress's queue warnings at most once a minute."""
+    queue_log = logging.getLogger("waitress.queue")
+    if not any(isinstance(f, QueueDepthSummary) for f in queue_log.filters):
+        queue_log.addFilter(QueueDepthSummary())

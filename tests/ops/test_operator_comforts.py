@@ -14,6 +14,7 @@ command in a subprocess, on SQLite and PostgreSQL:
 from __future__ import annotations
 
 import json
+import logging
 import os
 import pty
 import queue
@@ -25,6 +26,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -37,6 +39,7 @@ from flask_migrate import upgrade
 
 from tauschring.app import MIGRATIONS
 from tauschring.db import db
+from tauschring.logs import QueueDepthSummary
 from tauschring.members.passwords import verify_password
 from tests.support.app import make_app
 from tests.support.commands import refused
@@ -327,3 +330,40 @@ def test_serve_writes_the_access_log_as_json_lines(serving, tmp_path):
     assert entry["method"] == "POST" and entry["path"] == "/email/confirm/***"
     assert isinstance(entry["status"], int) and isinstance(entry["ms"], (int, float))
     assert entry["time"].endswith("Z")
+
+
+def test_serve_tells_of_requests_waiting_for_a_thread_once_not_for_each(serving, tmp_path):
+    """waitress warns for every request that finds all threads busy: under load, a
+    line per request. `serve` says it once a minute, with the deepest queue."""
+    config = tmp_path / "one-thread.toml"
+    config.write_text("[server]\nthreads = 1\n")
+    server = serving(TAUSCHRING_CONFIG=str(config))
+    server.wait_for(r"^serving Tauschring on ")
+    url = f"http://127.0.0.1:{server.port}/healthz"
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        answers = list(pool.map(lambda _: requests.get(url, timeout=60).status_code,
+                                range(240)))
+    assert answers == [200] * 240
+    assert server.stop() == 0
+    warnings = [line for line in server.process.stderr.read().splitlines()
+                if "Task queue depth" in line]
+    assert len(warnings) == 1, warnings
+    assert re.search(r"Task queue depth is \d+ \(the deepest; 1 request\(s\) waited",
+                     warnings[0]), warnings
+
+
+def test_the_queue_summary_gives_the_deepest_queue_of_the_minute():
+    now = [0.0]
+    summary = QueueDepthSummary(clock=lambda: now[0])
+
+    def warn(depth: int) -> str | None:
+        record = logging.LogRecord("waitress.queue", logging.WARNING, __file__, 1,
+                                   "Task queue depth is %d", (depth,), None)
+        return record.getMessage() if summary.filter(record) else None
+
+    assert warn(1) == "Task queue depth is 1 (the deepest; 1 request(s) waited for a thread)"
+    now[0] = 30.0
+    assert warn(7) is None and warn(3) is None
+    now[0] = 61.0
+    assert warn(2) == "Task queue depth is 7 (the deepest; 3 request(s) waited for a thread)"
+    assert warn(9) is None
