@@ -146,34 +146,53 @@ def log_requests_to(stream, log_format: str = "text") -> None:
     access_log.propagate = False
 
 
+QUEUE_SUMMARY = "Task queue depth is %d (the deepest; %d request(s) waited for a thread)"
+
+
 class QueueDepthSummary(logging.Filter):
     """waitress warns "Task queue depth is N" for every request that finds all its
     threads busy: on a busy evening, hundreds of lines a second, each written while
-    the requests wait. One line a minute tells the operator the same: the deepest
-    queue since the last line, and how many requests had to wait."""
+    the requests wait. Instead: the first at once, then at most one line a minute
+    with the deepest queue since the last line and how many requests waited (told
+    when the minute is up, even if no request waits any more)."""
 
-    def __init__(self, every: float = 60.0, clock=time.monotonic):
+    def __init__(self, logger: logging.Logger, every: float = 60.0):
         super().__init__()
-        self.every, self.clock = every, clock
+        self.logger, self.every = logger, every
         self._lock = threading.Lock()
-        self._last = None
+        self._last: float | None = None
         self._deepest = self._waited = 0
+        self._timer: threading.Timer | None = None
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "queue_summary", False):
+            return True  # our own line (_tell)
         depth = record.args[0] if isinstance(record.args, tuple) and record.args else 0
         with self._lock:
             self._deepest, self._waited = max(self._deepest, depth), self._waited + 1
-            now = self.clock()
-            if self._last is not None and now - self._last < self.every:
-                return False
-            record.msg = "Task queue depth is %d (the deepest; %d request(s) waited for a thread)"
-            record.args = (self._deepest, self._waited)
-            self._last, self._deepest, self._waited = now, 0, 0
-        return True
+            now = time.monotonic()
+            if self._last is None or now - self._last >= self.every:
+                record.msg, record.args = QUEUE_SUMMARY, (self._deepest, self._waited)
+                self._last, self._deepest, self._waited = now, 0, 0
+                return True
+            if self._timer is None:
+                self._timer = threading.Timer(self._last + self.every - now, self._tell)
+                self._timer.daemon = True
+                self._timer.start()
+            return False
+
+    def _tell(self) -> None:
+        with self._lock:
+            self._timer = None
+            if not self._waited:
+                return
+            told = (self._deepest, self._waited)
+            self._last, self._deepest, self._waited = time.monotonic(), 0, 0
+        self.logger.warning(QUEUE_SUMMARY, *told, extra={"queue_summary": True})
 
 
 def summarise_queue_warnings() -> None:
     """`tauschring serve` (waitress): waitress's queue warnings at most once a minute."""
     queue_log = logging.getLogger("waitress.queue")
     if not any(isinstance(f, QueueDepthSummary) for f in queue_log.filters):
-        queue_log.addFilter(QueueDepthSummary())
+        queue_log.addFilter(QueueDepthSummary(queue_log))

@@ -352,18 +352,24 @@ def test_serve_tells_of_requests_waiting_for_a_thread_once_not_for_each(serving,
                      warnings[0]), warnings
 
 
-def test_the_queue_summary_gives_the_deepest_queue_of_the_minute():
-    now = [0.0]
-    summary = QueueDepthSummary(clock=lambda: now[0])
+def test_the_queue_summary_tells_the_deepest_queue_when_the_minute_is_up():
+    logger = logging.getLogger("tests.queue-summary")
+    logger.propagate, lines = False, []
 
-    def warn(depth: int) -> str | None:
-        record = logging.LogRecord("waitress.queue", logging.WARNING, __file__, 1,
-                                   "Task queue depth is %d", (depth,), None)
-        return record.getMessage() if summary.filter(record) else None
+    class Keep(logging.Handler):
+        def emit(self, record):
+            lines.append(record.getMessage())
+    logger.addHandler(Keep())
+    logger.addFilter(QueueDepthSummary(logger, every=0.3))
 
-    assert warn(1) == "Task queue depth is 1 (the deepest; 1 request(s) waited for a thread)"
-    now[0] = 30.0
-    assert warn(7) is None and warn(3) is None
-    now[0] = 61.0
-    assert warn(2) == "Task queue depth is 7 (the deepest; 3 request(s) waited for a thread)"
-    assert warn(9) is None
+    for depth in (1, 7, 3):
+        logger.warning("Task queue depth is %d", depth)
+    assert lines == ["Task queue depth is 1 (the deepest; 1 request(s) waited for a thread)"]
+    deadline = time.monotonic() + 10
+    while len(lines) < 2 and time.monotonic() < deadline:  # told without a further warning
+        time.sleep(0.05)
+    assert lines[1:] == ["Task queue depth is 7 (the deepest; 2 request(s) waited for a thread)"]
+    time.sleep(0.5)
+    assert len(lines) == 2  # nothing waited since: nothing to tell
+    logger.warning("Task queue depth is %d", 2)
+    assert lines[2:] == ["Task queue depth is 2 (the deepest; 1 request(s) waited for a thread)"]
