@@ -1163,12 +1163,12 @@ def print_report(all_results: list[dict], args, meta: dict) -> None:
                       f"database and all): at most {ceiling:.0f}/s on this machine; a writer "
                       f"waiting for a lock in {fig['lock_waits']} of {fig['lock_samples']} "
                       f"samples)")
-        one = runs.get("rings/1", {})
-        if one.get("machine_busy_rounds"):
-            # One writer alternates between itself and its database backend: the cores
-            # it keeps busy bound what more writers can add, whatever the code does.
-            cores = os.cpu_count() * sum(one["machine_busy_rounds"]) / len(
-                one["machine_busy_rounds"])
+        busy_rounds = runs.get("rings/1", {}).get("machine_busy_rounds")
+        # One writer alternates between itself and its database backend: the cores it
+        # keeps busy (the whole machine's) bound what more writers can add, whatever
+        # the code does.
+        cores = os.cpu_count() * sum(busy_rounds) / len(busy_rounds) if busy_rounds else 0
+        if cores > 0:
             print(f"{res['engine']:<11}(goal 3 on this machine: one writer keeps {cores:.2f} "
                   f"of the {os.cpu_count()} CPUs busy, so more writers can reach about "
                   f"{os.cpu_count() / cores:.1f}x its rate at most; 3x needs "
