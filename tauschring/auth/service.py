@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import secrets
 from datetime import UTC, timedelta
@@ -107,15 +108,14 @@ def member_for_token(session: Session, token: str) -> Member | None:
     expired, or the member has left."""
     bind = session.get_bind()
     dialect = bind.dialect
-    sql = _TOKEN_SQL.format(p="?" if dialect.name == "sqlite" else "%s")
-    if dialect.name == "sqlite" and not session.in_transaction():
-        # One statement, no BEGIN and ROLLBACK around it: a request that reads
-        # nothing else (a booking: the queue writes) touches the session no more.
-        with bind.connect() as connection, driver_cursor(connection) as (_, cursor):
-            row = cursor.execute(sql, (_digest(token),)).fetchone()
-    else:
-        with driver_cursor(session.connection()) as (_, cursor):
-            row = cursor.execute(sql, (_digest(token),)).fetchone()
+    sqlite = dialect.name == "sqlite"
+    # SQLite: one statement, no BEGIN and ROLLBACK around it: a request that reads
+    # nothing else (a booking: the queue writes) touches the session no more.
+    own = bind.connect() if sqlite and not session.in_transaction() else \
+        contextlib.nullcontext(session.connection())
+    with own as connection, driver_cursor(connection) as (_, cursor):
+        row = cursor.execute(_TOKEN_SQL.format(p="?" if sqlite else "%s"),
+                             (_digest(token),)).fetchone()
     if row is None:
         return None
     expires_at, *values = _read(dialect, row)
