@@ -171,8 +171,8 @@ def _sqlite_relevance(element, compiler, **kw):
 # Asked for every index word of about the right length, search after search:
 # the same pairs come back, so the answers are kept (bounded).
 @lru_cache(maxsize=65536)
-def _similar(term, stem) -> bool:
-    if not isinstance(term, str) or not isinstance(stem, str) or abs(len(term) - len(stem)) > 2:
+def _similar(term: str, stem: str) -> bool:
+    if abs(len(term) - len(stem)) > 2:
         return False
     return SequenceMatcher(None, term, stem).ratio() >= SQLITE_SIMILARITY
 
