@@ -324,20 +324,15 @@ def sqlite_connect(path: str) -> sqlite3.Connection:
     return conn
 
 
-def checkpoint(bench: Bench) -> int:
+def checkpoint(bench: Bench) -> None:
     """SQLite: write the WAL back into the database and empty it, before each measure:
     a measure then pays for its own checkpoints, not for the WAL the one before left
-    (8 writers fill it with tens of thousands of bookings). Returns the WAL's size
-    in bytes before."""
-    path = Path(sqlite_path(bench.url))
-    wal = path.with_name(path.name + "-wal")
-    size = wal.stat().st_size if wal.exists() else 0
-    conn = sqlite_connect(str(path))
+    (8 writers fill it with tens of thousands of bookings)."""
+    conn = sqlite_connect(sqlite_path(bench.url))
     try:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
     finally:
         conn.close()
-    return size
 
 
 def sqlite_time(moment: datetime) -> str:
@@ -627,7 +622,7 @@ class RingWatch:
     locks, so none should; the cores are then what bounds the rate."""
 
     def __init__(self, url: str):
-        self.url, self.samples, self.lock_waits, self.waiting = url, 0, 0, 0
+        self.url, self.samples, self.lock_waits = url, 0, 0
         self.cpu: list[tuple[float, float]] = []
         self._done = threading.Event()
         self._thread: threading.Thread | None = None
@@ -646,7 +641,6 @@ class RingWatch:
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                     "AND wait_event_type = 'Lock'").fetchone()[0]
                 self.samples += 1
-                self.waiting += waiting
                 self.lock_waits += waiting > 0
                 time.sleep(0.005)
             self.cpu.append(machine_cpu())
