@@ -47,17 +47,20 @@ QUERIES = [
 ]
 
 
+def offer(session, ring, actor, title, description) -> int:
+    """An offer in the ring's first category; its id."""
+    category = session.scalar(sa.select(Category.id).where(Category.ring_id == ring.id))
+    return market.create_talent(session, actor, kind="offer", title=title,
+                                description=description, category_id=category).id
+
+
 @pytest.fixture
 def talents(world):
     ring = world.ring("sonnenberg")
     anna = world.member(ring, "Anna")
-
-    def post(session):
-        category = session.scalar(sa.select(Category.id).where(Category.ring_id == ring.id))
-        return {title: market.create_talent(session, anna.actor, kind="offer", title=title,
-                                            description=description, category_id=category).id
-                for title, description in TALENTS}
-    return ring, atomic(post)
+    return ring, atomic(lambda session: {
+        title: offer(session, ring, anna.actor, title, description)
+        for title, description in TALENTS})
 
 
 def found(ring, q) -> list[str]:
@@ -83,15 +86,10 @@ def test_title_weighs_more_than_description_and_unrelated_talents_stay_out(talen
 def test_with_several_words_the_talent_that_has_them_in_its_title_comes_first(talents):
     """Every word counts for the ranking, not the first alone: newer talents that
     have the words only in their description come after."""
-    ring, _ids = talents
-    anna = db.session.get(Talent, _ids["Kuchen backen"]).member
-
-    def post(session, title, description):
-        category = session.scalar(sa.select(Category.id).where(Category.ring_id == ring.id))
-        market.create_talent(session, Actor.of(anna), kind="offer", title=title,
-                             description=description, category_id=category)
-    atomic(post, "Hecke schneiden im Garten", "Mit eigener Schere.")
-    atomic(post, "Gartenarbeit", "Auch die Hecke, wenn es sein muss.")
+    ring, ids = talents
+    anna = Actor.of(db.session.get(Talent, ids["Kuchen backen"]).member)
+    atomic(offer, ring, anna, "Hecke schneiden im Garten", "Mit eigener Schere.")
+    atomic(offer, ring, anna, "Gartenarbeit", "Auch die Hecke, wenn es sein muss.")
     assert found(ring, "Garten Hecke") == ["Hecke schneiden im Garten", "Hilfe im Garten",
                                            "Gartenarbeit"]
 
